@@ -1,0 +1,55 @@
+"""Options and output helpers shared by the CLI commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from harmwatch.store.database import DATABASE_URL_ENV
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(function: F) -> F:
+    """The ``--db URL`` option every command that touches the store takes."""
+    return click.option(
+        "--db",
+        "db_url",
+        metavar="URL",
+        default=None,
+        help=(
+            "SQLAlchemy URL of the store, e.g. sqlite:///harmwatch.db or "
+            f"postgresql://user@host/db. Default: ${DATABASE_URL_ENV}, else "
+            "sqlite:///harmwatch.db in the current folder."
+        ),
+    )(function)
+
+
+def json_option(function: F) -> F:
+    """The ``--json`` option: print one JSON object, nothing else, on stdout."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON object on stdout; no progress."
+    )(function)
+
+
+def emit_json(payload: Any) -> None:
+    """Print ``payload`` as JSON on stdout (dates as ISO strings)."""
+    click.echo(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+
+
+def show_progress(as_json: bool) -> bool:
+    """Whether to show progress: on a terminal, and never under ``--json``."""
+    return not as_json and sys.stderr.isatty()
+
+
+@contextmanager
+def step(message: str, enabled: bool) -> Iterator[None]:
+    """Show ``message...`` on stderr while a step of long work runs."""
+    if enabled:
+        click.echo(f"{message}...", err=True)
+    yield

@@ -1,0 +1,113 @@
+"""Opening the store: URL resolution, engine creation and schema migration.
+
+The store is any database SQLAlchemy reaches; SQLite (embedded, the default)
+and PostgreSQL (psycopg 3, for multi-user use) are the two tested.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from harmwatch.errors import HarmWatchError
+
+#: Environment variable read when no ``--db`` is given.
+DATABASE_URL_ENV = "HARMWATCH_DATABASE_URL"
+#: The store used when neither ``--db`` nor the environment names one.
+DEFAULT_DATABASE_URL = "sqlite:///harmwatch.db"
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The store URL: ``url`` if given, else ``$HARMWATCH_DATABASE_URL``, else the default.
+
+    A PostgreSQL URL without a driver (``postgresql://...``) is given the
+    psycopg 3 driver.
+    """
+    chosen = url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+    if chosen.startswith("postgresql://") or chosen.startswith("postgres://"):
+        chosen = "postgresql+psycopg://" + chosen.split("://", 1)[1]
+    return chosen
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_store_engine(url: str | None = None) -> Engine:
+    """Create an engine for the store at ``url`` (see :func:`resolve_url`).
+
+    Raises
+    ------
+    HarmWatchError
+        When the URL is malformed or its driver is not installed.
+    """
+    resolved = resolve_url(url)
+    try:
+        parsed = make_url(resolved)
+        engine = create_engine(parsed, future=True)
+    except (ArgumentError, ImportError) as exc:
+        raise HarmWatchError(f"cannot use database URL {resolved!r}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            folder = Path(database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise HarmWatchError(f"database folder {folder} does not exist")
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration this version of HarmWatch knows."""
+    script = ScriptDirectory(str(_MIGRATIONS))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the store at ``engine`` is at (``None`` for an empty store)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the store's schema up to the newest migration (idempotent)."""
+    try:
+        if current_revision(engine) == head_revision():
+            return
+        config = _alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except OperationalError as exc:
+        raise HarmWatchError(f"cannot open the store {engine.url!r}: {exc.orig}") from exc
+
+
+def open_store(url: str | None = None) -> Engine:
+    """Open (and create or migrate when needed) the store at ``url``."""
+    engine = create_store_engine(url)
+    upgrade(engine)
+    return engine

@@ -1,0 +1,185 @@
+"""The store's schema: one table per kind of the contract, plus provenance.
+
+Kind tables are generated from the contract registry
+(:mod:`harmwatch.contract.kinds`), so a column added to the contract appears
+here and in validation at once; a migration under ``store/migrations`` then
+brings existing stores up to date.
+
+Every kind table has, besides the contract's columns:
+
+``id``
+    A surrogate key, stable for the life of the record.
+``source``
+    The agency (or system) that supplied the record; record ids are unique
+    within a source, not across sources.
+``extract_id``
+    The extract (file load) that supplied the current version.
+``row_hash``
+    MD5 of the record's canonical values, to tell an unchanged record from
+    an updated one when a newer extract arrives.
+``extra``
+    Columns the file had beyond the contract, as JSON, so nothing is lost.
+``date_precision``
+    For kinds with a main date: ``datetime``, ``date``, ``month`` or
+    ``year``, so analyses by hour or day use only records precise enough.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
+
+from harmwatch.contract import KINDS, ColumnSpec, KindSpec
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; BigInteger elsewhere.
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+#: Each load of one file: what, from whom, when, and what happened to its rows.
+extracts = Table(
+    "extracts",
+    metadata,
+    Column("extract_id", _ID, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("mapping_name", Text),
+    Column("mapping_sha256", String(64)),
+    Column("tokens_only", Boolean, nullable=False, default=False),
+    Column("loaded_at", DateTime, nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_updated", Integer, nullable=False),
+    Column("rows_unchanged", Integer, nullable=False),
+    Column("rows_quarantined", Integer, nullable=False),
+    Column("min_date", DateTime),
+    Column("max_date", DateTime),
+    Index("ix_extracts_kind_source", "kind", "source"),
+)
+
+#: Rows that could not be loaded, with the raw row as read, for correction.
+quarantined_rows = Table(
+    "quarantined_rows",
+    metadata,
+    Column("quarantine_id", _ID, primary_key=True, autoincrement=True),
+    Column("extract_id", ForeignKey("extracts.extract_id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("record_id", Text),
+    Column("raw_row", Text, nullable=False),  # JSON object: header -> cell, as read
+    Column("reasons", Text, nullable=False),  # all reasons, "; "-joined
+    Column("resolved_by_extract_id", ForeignKey("extracts.extract_id")),
+    Index("ix_quarantined_rows_kind_source", "kind", "source"),
+)
+
+#: One problem of a quarantined row: which column, which value, why.
+quarantine_errors = Table(
+    "quarantine_errors",
+    metadata,
+    Column("error_id", _ID, primary_key=True, autoincrement=True),
+    Column(
+        "quarantine_id", ForeignKey("quarantined_rows.quarantine_id"), nullable=False, index=True
+    ),
+    Column("column_name", Text),
+    Column("value", Text),
+    Column("reason", Text, nullable=False),
+)
+
+#: Earlier versions of records that a newer extract replaced.
+record_history = Table(
+    "record_history",
+    metadata,
+    Column("history_id", _ID, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("extract_id", ForeignKey("extracts.extract_id"), nullable=False),
+    Column("superseded_by_extract_id", ForeignKey("extracts.extract_id"), nullable=False),
+    Column("row_hash", String(32), nullable=False),
+    Column("data", Text, nullable=False),  # JSON object of the superseded version
+    Index("ix_record_history_record", "kind", "source", "record_id"),
+)
+
+
+def sql_type(column: ColumnSpec) -> TypeEngine[object]:
+    """The SQL type that stores a contract column."""
+    types: dict[str, TypeEngine[object]] = {
+        "text": Text(),
+        "datetime": DateTime(),
+        "date": Date(),
+        "int": Integer(),
+        "float": Float(),
+        "bool": Boolean(),
+        "category": String(40),
+        "nhs_number": String(10),
+        "postcode": String(10),
+    }
+    return types[column.type]
+
+
+def _kind_table(kind: KindSpec) -> Table:
+    columns: list[Column[object]] = [
+        Column("id", _ID, primary_key=True, autoincrement=True),
+        Column("source", String(100), nullable=False),
+    ]
+    for spec in kind.columns:
+        nullable = not spec.required and spec.name != kind.id_column
+        columns.append(Column(spec.name, sql_type(spec), nullable=nullable))
+    if kind.main_date:
+        columns.append(Column("date_precision", String(10)))
+    if kind.name == "areas":
+        columns += [
+            Column("centroid_easting", Float),
+            Column("centroid_northing", Float),
+            Column("area_km2", Float),
+        ]
+    columns += [
+        Column("extract_id", ForeignKey("extracts.extract_id"), nullable=False),
+        Column("row_hash", String(32), nullable=False),
+        Column("extra", Text),
+    ]
+    table = Table(
+        kind.name,
+        metadata,
+        *columns,
+        UniqueConstraint("source", kind.id_column, name=f"uq_{kind.name}_source_id"),
+    )
+    if kind.main_date:
+        Index(f"ix_{kind.name}_{kind.main_date}", table.c[kind.main_date])
+    if kind.located:
+        Index(f"ix_{kind.name}_area_code", table.c.area_code)
+    if kind.name == "police_people":
+        Index("ix_police_people_occurrence", table.c.source, table.c.occurrence_id)
+    return table
+
+
+#: The kind tables, by kind name.
+kind_tables: dict[str, Table] = {name: _kind_table(spec) for name, spec in KINDS.items()}
+
+#: Columns of a kind table that the loader fills, not the file.
+BOOKKEEPING_COLUMNS = ("id", "extract_id", "row_hash", "extra")
