@@ -26,6 +26,8 @@ Every kind table has, besides the contract's columns:
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -97,17 +99,18 @@ quarantined_rows = Table(
     Index("ix_quarantined_rows_kind_source", "kind", "source"),
 )
 
-#: One problem of a quarantined row: which column, which value, why.
+#: One problem of a quarantined row (``extract_id``, ``row_number``): which
+#: column, which value, why.
 quarantine_errors = Table(
     "quarantine_errors",
     metadata,
     Column("error_id", _ID, primary_key=True, autoincrement=True),
-    Column(
-        "quarantine_id", ForeignKey("quarantined_rows.quarantine_id"), nullable=False, index=True
-    ),
+    Column("extract_id", ForeignKey("extracts.extract_id"), nullable=False),
+    Column("row_number", Integer, nullable=False),
     Column("column_name", Text),
     Column("value", Text),
     Column("reason", Text, nullable=False),
+    Index("ix_quarantine_errors_row", "extract_id", "row_number"),
 )
 
 #: Earlier versions of records that a newer extract replaced.
@@ -126,9 +129,9 @@ record_history = Table(
 )
 
 
-def sql_type(column: ColumnSpec) -> TypeEngine[object]:
+def sql_type(column: ColumnSpec) -> TypeEngine[Any]:
     """The SQL type that stores a contract column."""
-    types: dict[str, TypeEngine[object]] = {
+    types: dict[str, TypeEngine[Any]] = {
         "text": Text(),
         "datetime": DateTime(),
         "date": Date(),
@@ -143,7 +146,7 @@ def sql_type(column: ColumnSpec) -> TypeEngine[object]:
 
 
 def _kind_table(kind: KindSpec) -> Table:
-    columns: list[Column[object]] = [
+    columns: list[Column[Any]] = [
         Column("id", _ID, primary_key=True, autoincrement=True),
         Column("source", String(100), nullable=False),
     ]

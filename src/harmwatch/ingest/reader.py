@@ -1,0 +1,346 @@
+"""Reading an input file (CSV, XLSX, GeoJSON) into a table of text cells.
+
+Every cell is read as text, exactly as written: parsing and validation come
+later (:mod:`harmwatch.ingest.validate`), so that a bad value can be reported
+with what the file really said. Each row keeps its number in the ``__row``
+column, counted as a spreadsheet shows it: the header is row 1 and the first
+record row 2 (blank lines are skipped and not counted).
+
+Rows that cannot be split into the header's columns (ragged rows) and cells
+too long to be real (usually an unclosed quote) are not dropped: they are
+returned in :attr:`RawTable.bad_rows` so the loader quarantines them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from harmwatch.errors import InputFileError
+
+#: Name of the column holding each row's number in the file.
+ROW = "__row"
+#: A cell longer than this is refused: real values are far shorter, and a
+#: longer one nearly always comes from an unclosed quote swallowing rows.
+MAX_CELL_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row that could not be read into the header's columns.
+
+    Attributes
+    ----------
+    row : int
+        The row's number (header = 1).
+    column : str or None
+        The column at fault, when one is.
+    value : str
+        The offending text (cut to 200 characters).
+    reason : str
+        What is wrong, in plain words.
+    raw : dict
+        The row as read, header -> cell (extra cells under ``_extra_N``).
+    """
+
+    row: int
+    column: str | None
+    value: str
+    reason: str
+    raw: dict[str, str]
+
+
+@dataclass
+class RawTable:
+    """A file read as text cells.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    format : str
+        ``csv``, ``xlsx`` or ``geojson``.
+    sha256 : str
+        SHA-256 of the file's bytes (provenance; re-loading detection).
+    frame : polars.DataFrame
+        One string column per header (stripped; original case), plus ``__row``.
+    bad_rows : list of BadRow
+        Rows not in ``frame`` because they could not be read.
+    encoding : str
+        The text encoding the file was read with.
+    warnings : list of str
+        Things the user should know that are not errors (sheet chosen...).
+    """
+
+    path: Path
+    format: str
+    sha256: str
+    frame: pl.DataFrame
+    bad_rows: list[BadRow] = field(default_factory=list)
+    encoding: str = "utf-8"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        """Every data row of the file: readable and not."""
+        return self.frame.height + len(self.bad_rows)
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 hex digest of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sniff_format(path: Path, head: bytes) -> str:
+    """Tell CSV, XLSX and GeoJSON apart by content (not only by extension).
+
+    Raises
+    ------
+    InputFileError
+        When the file is none of them (a PDF, an old .xls, other binary).
+    """
+    name = str(path)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputFileError(name, "is an old Excel .xls file: save it as .xlsx or CSV")
+    if head.startswith(b"%PDF"):
+        raise InputFileError(name, "is a PDF, not a CSV, XLSX or GeoJSON file")
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{"):
+        return "geojson"
+    if b"\x00" in head:
+        raise InputFileError(name, "is a binary file, not a CSV, XLSX or GeoJSON file")
+    return "csv"
+
+
+def read_table(path: Path, *, sheet: str | None = None) -> RawTable:
+    """Read ``path`` as a table of text cells.
+
+    Parameters
+    ----------
+    path : Path
+        A CSV (UTF-8 with or without BOM, or Windows-1252/Latin-1), XLSX
+        (first sheet unless ``sheet``) or GeoJSON file.
+    sheet : str, optional
+        The XLSX sheet to read.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing, empty, not a table, or its header is unusable.
+    """
+    name = str(path)
+    if not path.is_file():
+        raise InputFileError(name, "no such file")
+    if path.stat().st_size == 0:
+        raise InputFileError(name, "the file is empty (not even a header row)")
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    fmt = sniff_format(path, head)
+    digest = sha256_of(path)
+    if fmt == "xlsx":
+        return _read_xlsx(path, digest, sheet)
+    if fmt == "geojson":
+        # Areas are the only GeoJSON kind; geo.areas reads the geometry.
+        return RawTable(path=path, format="geojson", sha256=digest, frame=pl.DataFrame())
+    return _read_csv(path, digest)
+
+
+def _decode(path: Path) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes without BOM, and the encoding it was in."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+        return data, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+        encoding = "windows-1252"
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        encoding = "latin-1"
+    return text.encode("utf-8"), encoding
+
+
+def _header(path: Path, data: bytes) -> list[str]:
+    first = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    header = next(csv.reader([first]), [])
+    names = [h.strip() for h in header]
+    name = str(path)
+    if not any(names):
+        raise InputFileError(name, "the first row is empty: a header row is needed", row=1)
+    if len(names) == 1 and (";" in first or "\t" in first or "|" in first):
+        sep = ";" if ";" in first else ("tab" if "\t" in first else "|")
+        raise InputFileError(
+            name, f"the header looks {sep}-separated; HarmWatch reads comma-separated CSV", row=1
+        )
+    seen: set[str] = set()
+    for index, column in enumerate(names, start=1):
+        if not column:
+            raise InputFileError(name, f"header cell {index} is empty", row=1)
+        key = column.lower()
+        if key in seen:
+            raise InputFileError(name, "the header names this column twice", row=1, column=column)
+        seen.add(key)
+    return names
+
+
+def _read_csv(path: Path, digest: str) -> RawTable:
+    data, encoding = _decode(path)
+    names = _header(path, data)
+    ragged = 0
+
+    def count_ragged(_row: object) -> str:
+        nonlocal ragged
+        ragged += 1
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=count_ragged
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise InputFileError(str(path), f"cannot be read as CSV: {exc}") from exc
+    if ragged:
+        frame, bad = _read_csv_slowly(path, data, names)
+    else:
+        frame = pl.from_arrow(table)  # type: ignore[assignment]
+        assert isinstance(frame, pl.DataFrame)
+        frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+        bad = []
+    frame, long_rows = _refuse_long_cells(frame, names)
+    warnings = []
+    if encoding != "utf-8":
+        warnings.append(f"{path}: read as {encoding} (not UTF-8)")
+    return RawTable(
+        path=path,
+        format="csv",
+        sha256=digest,
+        frame=frame,
+        bad_rows=sorted(bad + long_rows, key=lambda b: b.row),
+        encoding=encoding,
+        warnings=warnings,
+    )
+
+
+def _read_csv_slowly(
+    path: Path, data: bytes, names: list[str]
+) -> tuple[pl.DataFrame, list[BadRow]]:
+    """Row by row, for a file with ragged rows: keeps each row's number."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    next(reader)
+    width = len(names)
+    columns: list[list[str]] = [[] for _ in names]
+    numbers: list[int] = []
+    bad: list[BadRow] = []
+    number = 1
+    for record in reader:
+        if not record:
+            continue
+        number += 1
+        if len(record) == width:
+            for column, cell in zip(columns, record, strict=True):
+                column.append(cell)
+            numbers.append(number)
+            continue
+        raw = dict(zip(names, record, strict=False))
+        raw.update({f"_extra_{i}": v for i, v in enumerate(record[width:], start=1)})
+        reason = f"the row has {len(record)} cells but the header has {width}"
+        bad.append(BadRow(number, None, ",".join(record)[:200], reason, raw))
+    frame = pl.DataFrame(
+        {ROW: pl.Series(numbers, dtype=pl.Int64)}
+        | {n: pl.Series(c, dtype=pl.String) for n, c in zip(names, columns, strict=True)}
+    )
+    return frame.select(*names, ROW), bad
+
+
+def _refuse_long_cells(frame: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, list[BadRow]]:
+    too_long = pl.any_horizontal([pl.col(n).str.len_chars() > MAX_CELL_CHARS for n in names])
+    long_frame = frame.filter(too_long)
+    if long_frame.height == 0:
+        return frame, []
+    bad: list[BadRow] = []
+    for row in long_frame.iter_rows(named=True):
+        raw = {n: row[n] for n in names}
+        for n in names:
+            cell = row[n] or ""
+            if len(cell) > MAX_CELL_CHARS:
+                reason = (
+                    f"the cell is {len(cell):,} characters long (at most {MAX_CELL_CHARS:,}"
+                    " allowed): check for an unclosed quote"
+                )
+                bad.append(BadRow(row[ROW], n, cell[:200], reason, raw))
+                break
+    return frame.filter(~too_long), bad
+
+
+def _read_xlsx(path: Path, digest: str, sheet: str | None) -> RawTable:
+    import fastexcel
+
+    name = str(path)
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own error types
+        raise InputFileError(name, f"cannot be read as XLSX: {exc}") from exc
+    sheets = list(reader.sheet_names)
+    warnings = []
+    if sheet is not None and sheet not in sheets:
+        raise InputFileError(name, f"has no sheet {sheet!r} (sheets: {', '.join(sheets)})")
+    chosen = sheet if sheet is not None else sheets[0]
+    if sheet is None and len(sheets) > 1:
+        warnings.append(
+            f"{path}: has {len(sheets)} sheets ({', '.join(sheets)}); read the first, "
+            f"{chosen!r} (choose another with --sheet)"
+        )
+    try:
+        loaded = reader.load_sheet(chosen, dtypes="string")
+        frame = loaded.to_polars()
+    except Exception as exc:
+        raise InputFileError(name, f"sheet {chosen!r} cannot be read: {exc}") from exc
+    if frame.width == 0:
+        raise InputFileError(name, f"sheet {chosen!r} is empty (not even a header row)")
+    names = [str(c).strip() for c in frame.columns]
+    lowered = [n.lower() for n in names]
+    for index, column in enumerate(names):
+        if not column or column.startswith("__UNNAMED__"):
+            raise InputFileError(name, f"header cell {index + 1} is empty", row=1)
+        if lowered.count(column.lower()) > 1:
+            raise InputFileError(name, "the header names this column twice", row=1, column=column)
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    frame = frame.with_columns(pl.all().cast(pl.String).fill_null(""))
+    frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    frame = frame.select(*names, ROW)
+    frame, long_rows = _refuse_long_cells(frame, names)
+    return RawTable(
+        path=path,
+        format="xlsx",
+        sha256=digest,
+        frame=frame,
+        bad_rows=long_rows,
+        encoding="xlsx",
+        warnings=warnings,
+    )

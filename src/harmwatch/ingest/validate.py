@@ -1,0 +1,429 @@
+"""Validation of a table of text cells against the contract, column at a time.
+
+Every check is a vectorised Polars expression over a whole column; every
+problem in every row is reported (row, column, value, reason), not only the
+first. Rows with at least one problem are quarantined by the loader; the
+others are returned parsed into their contract types.
+
+Rules (see docs/contract.md):
+
+* header names match contract columns ignoring case and surrounding spaces;
+  a missing required column is a file error (with a "did you mean" hint);
+* an empty cell is unknown; a required value that is unknown is a row error;
+* dates are ``YYYY-MM-DD``; date-times ISO 8601, UK local time when no offset
+  is given (an offset is converted to UK local time); dates before 1900 or in
+  the future are row errors;
+* category codes are matched ignoring case and surrounding spaces; any other
+  value is a row error, never coerced;
+* NHS numbers must be 10 digits with a valid modulus-11 check digit
+  (NHS Data Dictionary, "NHS Number");
+* record ids must be unique within the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from difflib import get_close_matches
+
+import polars as pl
+
+from harmwatch.contract import ColumnSpec, KindSpec
+from harmwatch.contract.codes import BOOLEAN_VALUES
+from harmwatch.errors import InputFileError
+from harmwatch.ingest.mapping import PRECISION_PREFIX
+from harmwatch.ingest.reader import ROW
+
+#: Columns of the errors frame.
+ERROR_SCHEMA = {ROW: pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+
+_AGE_MAX = 125
+
+
+@dataclass
+class Validated:
+    """The outcome of validating one table.
+
+    Attributes
+    ----------
+    clean : polars.DataFrame
+        Rows without a problem: contract columns in their types, plus
+        ``date_precision`` (kinds with a main date), ``extra`` (JSON of
+        non-contract columns, or null) and ``__row``.
+    errors : polars.DataFrame
+        One row per problem: ``__row``, ``column``, ``value``, ``reason``.
+    bad_rows : polars.Series
+        Row numbers with at least one problem (quarantined).
+    extra_columns : list of str
+        File columns outside the contract, kept in ``extra``.
+    """
+
+    clean: pl.DataFrame
+    errors: pl.DataFrame
+    bad_rows: pl.Series
+    extra_columns: list[str] = field(default_factory=list)
+
+
+def match_columns(frame: pl.DataFrame, kind: KindSpec, file_name: str) -> pl.DataFrame:
+    """Rename headers to contract names; refuse a file without required columns.
+
+    Raises
+    ------
+    InputFileError
+        Naming every missing required column, with the closest header found,
+        or the kind the file looks like when it matches another kind better.
+    """
+    contract = {c.lower(): c for c in kind.column_names}
+    renames = {}
+    for column in frame.columns:
+        key = column.strip().lower()
+        if key in contract and column != contract[key]:
+            renames[column] = contract[key]
+    frame = frame.rename(renames)
+    present = set(frame.columns)
+    required = list(kind.required_columns)
+    missing = [c for c in required if c not in present]
+    if not missing:
+        return frame
+    other = _looks_like(present, kind)
+    if other is not None:
+        raise InputFileError(
+            file_name,
+            f"this looks like a {other} file, not {kind.name}: it lacks the required "
+            f"column(s) {', '.join(missing)}",
+            row=1,
+        )
+    details = []
+    for column in missing:
+        found = [c for c in frame.columns if c != ROW and c not in kind.column_names]
+        close = get_close_matches(column, [c.lower() for c in found], n=1, cutoff=0.75)
+        details.append(f"{column!r}" + (f" (found {close[0]!r}: misspelt?)" if close else ""))
+    raise InputFileError(file_name, f"required column(s) missing: {', '.join(details)}", row=1)
+
+
+def _looks_like(present: set[str], kind: KindSpec) -> str | None:
+    from harmwatch.contract import KINDS
+
+    lowered = {c.lower() for c in present}
+    for other in KINDS.values():
+        if other.name != kind.name and set(other.required_columns) <= lowered:
+            return other.name
+    return None
+
+
+def _errors_where(
+    frame: pl.DataFrame, bad: pl.Expr, column: str, value: pl.Expr, reason: pl.Expr | str
+) -> pl.DataFrame:
+    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
+    return frame.filter(bad).select(
+        pl.col(ROW),
+        pl.lit(column).alias("column"),
+        value.cast(pl.String).alias("value"),
+        reason_expr.cast(pl.String).alias("reason"),
+    )
+
+
+def _parse_datetime(raw: pl.Expr, with_offsets: bool) -> tuple[pl.Expr, pl.Expr]:
+    """Parse ISO 8601 text; return (datetime, had a time of day)."""
+    norm = raw.str.replace("T", " ", literal=True).str.replace(r"\.\d+", "")
+    length = norm.str.len_chars()
+    has_time = length > 10
+    padded = (
+        pl.when(length == 10)
+        .then(norm + " 00:00:00")
+        .when(length == 16)
+        .then(norm + ":00")
+        .otherwise(norm)
+    )
+    local = padded.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+    if not with_offsets:
+        return local, has_time
+    zoned_text = padded.str.replace(r"Z$", "+00:00")
+    zoned_text = (
+        pl.when(zoned_text.str.contains(r"^\d{4}-\d\d-\d\d \d\d:\d\d[+-]"))
+        .then(zoned_text.str.slice(0, 16) + ":00" + zoned_text.str.slice(16))
+        .otherwise(zoned_text)
+    )
+    zoned = (
+        zoned_text.str.to_datetime("%Y-%m-%d %H:%M:%S%z", strict=False, time_unit="us")
+        .dt.convert_time_zone("Europe/London")
+        .dt.replace_time_zone(None)
+    )
+    return pl.coalesce(local, zoned), has_time
+
+
+def _nhs_valid(digits: pl.Expr) -> pl.Expr:
+    """Modulus-11 check of a 10-digit NHS number (NHS Data Dictionary)."""
+    total = pl.sum_horizontal(
+        [digits.str.slice(i, 1).cast(pl.Int32, strict=False) * (10 - i) for i in range(9)]
+    )
+    check = 11 - (total % 11)
+    check = pl.when(check == 11).then(0).otherwise(check)
+    return (check != 10) & (check == digits.str.slice(9, 1).cast(pl.Int32, strict=False))
+
+
+def validate(
+    frame: pl.DataFrame,
+    kind: KindSpec,
+    *,
+    file_name: str,
+    now: datetime | None = None,
+) -> Validated:
+    """Check every cell of ``frame`` against ``kind``'s contract.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        Text cells with contract (or mapped) column names and ``__row``.
+    kind : KindSpec
+        The kind the file is loaded as.
+    file_name : str
+        For messages.
+    now : datetime, optional
+        The present, for "in the future" (default: the clock, UK local time).
+
+    Returns
+    -------
+    Validated
+    """
+    now = now or datetime.now()
+    today = now.date()
+    frame = match_columns(frame, kind, file_name)
+    present = [c for c in kind.columns if c.name in frame.columns]
+    internal = {ROW} | {c for c in frame.columns if c.startswith(PRECISION_PREFIX)}
+    extra_columns = [c for c in frame.columns if c not in internal and c not in kind.column_names]
+    # Text as given, stripped; an empty cell is unknown.
+    frame = frame.with_columns(
+        [
+            pl.col(c.name).cast(pl.String).str.strip_chars().replace("", None).alias(c.name)
+            for c in present
+        ]
+    )
+    if kind.name == "police_people":
+        frame = _derive_involvement_ids(frame)
+        present = [c for c in kind.columns if c.name in frame.columns]
+    errors: list[pl.DataFrame] = []
+    parsed: list[pl.Expr] = []
+    for spec in present:
+        expr, problems = _column_checks(frame, spec, now=now, today=today)
+        parsed.append(expr.alias(spec.name))
+        errors += problems
+    typed = frame.with_columns(parsed)
+    errors += _record_checks(frame, typed, kind)
+    if kind.located:
+        from harmwatch.geo.coordinates import complete_locations, location_errors
+
+        for column in ("easting", "northing", "lat", "lon"):
+            if column not in typed.columns:
+                typed = typed.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
+        errors.append(location_errors(typed.select(ROW, "easting", "northing", "lat", "lon")))
+        typed = complete_locations(typed)
+    all_errors = (
+        pl.concat([e.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA) for e in errors])  # type: ignore[arg-type]
+        if errors
+        else pl.DataFrame(schema=ERROR_SCHEMA)
+    ).sort(ROW, maintain_order=True)
+    bad_rows = all_errors.get_column(ROW).unique().sort()
+    clean = typed.filter(~pl.col(ROW).is_in(bad_rows.implode()))
+    clean = _finish(clean, kind, extra_columns, frame)
+    return Validated(clean=clean, errors=all_errors, bad_rows=bad_rows, extra_columns=extra_columns)
+
+
+def _derive_involvement_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """``<occurrence_id>/<n>`` for people rows without an involvement_id."""
+    derived = (
+        pl.col("occurrence_id")
+        + "/"
+        + (pl.col(ROW).rank("ordinal").over("occurrence_id").cast(pl.String))
+    )
+    if "involvement_id" not in frame.columns:
+        return frame.with_columns(derived.alias("involvement_id"))
+    return frame.with_columns(pl.coalesce(pl.col("involvement_id"), derived))
+
+
+def _column_checks(
+    frame: pl.DataFrame, spec: ColumnSpec, *, now: datetime, today: date
+) -> tuple[pl.Expr, list[pl.DataFrame]]:
+    """The parsed column and the problems found in it."""
+    name = spec.name
+    raw = pl.col(name)
+    problems: list[pl.DataFrame] = []
+    if spec.required:
+        problems.append(_errors_where(frame, raw.is_null(), name, raw, "required value missing"))
+    parsed: pl.Expr
+    if spec.type == "datetime":
+        with_offsets = bool(frame.select(raw.str.contains(r"(Z|[+-]\d\d:?\d\d)$").any()).item())
+        parsed, _ = _parse_datetime(raw, with_offsets)
+        problems += _date_problems(frame, raw, parsed, name, now, "date-time (YYYY-MM-DDTHH:MM)")
+    elif spec.type == "date":
+        text = pl.when(raw.str.ends_with(" 00:00:00")).then(raw.str.slice(0, 10)).otherwise(raw)
+        parsed = text.str.to_date("%Y-%m-%d", strict=False)
+        problems += _date_problems(
+            frame, raw, parsed.cast(pl.Datetime("us")), name, now, "date (YYYY-MM-DD)", today
+        )
+    elif spec.type == "int":
+        as_float = raw.cast(pl.Float64, strict=False)
+        parsed = pl.when(as_float == as_float.round(0)).then(as_float).cast(pl.Int64)
+        problems.append(
+            _errors_where(
+                frame, raw.is_not_null() & parsed.is_null(), name, raw, "not a whole number"
+            )
+        )
+        limit = _AGE_MAX if name == "age" else None
+        out_of_range = parsed < 0 if limit is None else (parsed < 0) | (parsed > limit)
+        what = f"between 0 and {limit}" if limit else "0 or more"
+        problems.append(_errors_where(frame, out_of_range, name, raw, f"must be {what}"))
+    elif spec.type == "float":
+        parsed = raw.cast(pl.Float64, strict=False)
+        parsed = pl.when(parsed.is_finite()).then(parsed)
+        problems.append(
+            _errors_where(frame, raw.is_not_null() & parsed.is_null(), name, raw, "not a number")
+        )
+    elif spec.type == "bool":
+        keys = list(BOOLEAN_VALUES)
+        parsed = raw.str.to_lowercase().replace_strict(
+            keys, [BOOLEAN_VALUES[k] for k in keys], default=None, return_dtype=pl.Boolean
+        )
+        problems.append(
+            _errors_where(
+                frame,
+                raw.is_not_null() & parsed.is_null(),
+                name,
+                raw,
+                "not a yes/no value (true/false, yes/no, y/n, 1/0)",
+            )
+        )
+    elif spec.type == "category":
+        parsed = raw.str.to_lowercase()
+        unknown = raw.is_not_null() & ~parsed.is_in(list(spec.codes))
+        problems.append(_unknown_codes(frame, unknown, spec))
+        parsed = pl.when(unknown).then(None).otherwise(parsed)
+    elif spec.type == "nhs_number":
+        parsed = raw.str.replace_all(r"[\s-]", "")
+        ok = parsed.str.contains(r"^\d{10}$") & _nhs_valid(parsed)
+        problems.append(
+            _errors_where(
+                frame,
+                raw.is_not_null() & ~ok.fill_null(False),
+                name,
+                raw,
+                "not a valid NHS number (10 digits with a modulus-11 check digit)",
+            )
+        )
+    elif spec.type == "postcode":
+        compact = raw.str.to_uppercase().str.replace_all(r"\s", "")
+        parsed = (
+            pl.when(compact.str.len_chars() > 3)
+            .then(compact.str.slice(0, compact.str.len_chars() - 3) + " " + compact.str.slice(-3))
+            .otherwise(compact)
+        )
+    else:
+        parsed = raw
+    return parsed, problems
+
+
+def _date_problems(
+    frame: pl.DataFrame,
+    raw: pl.Expr,
+    parsed: pl.Expr,
+    name: str,
+    now: datetime,
+    layout: str,
+    today: date | None = None,
+) -> list[pl.DataFrame]:
+    limit = datetime.combine(today, datetime.max.time()) if today else now
+    return [
+        _errors_where(
+            frame, raw.is_not_null() & parsed.is_null(), name, raw, f"not a valid {layout}"
+        ),
+        _errors_where(frame, parsed < datetime(1900, 1, 1), name, raw, "before 1900"),
+        _errors_where(frame, parsed > limit, name, raw, "in the future"),
+    ]
+
+
+def _unknown_codes(frame: pl.DataFrame, unknown: pl.Expr, spec: ColumnSpec) -> pl.DataFrame:
+    bad = _errors_where(frame, unknown, spec.name, pl.col(spec.name), "")
+    if bad.height == 0:
+        return bad
+    reasons = {}
+    for value in bad.get_column("value").unique().to_list():
+        close = get_close_matches(str(value).lower().replace(" ", "_"), spec.codes, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        reasons[value] = f"unknown {spec.name} code{hint}; allowed: {', '.join(spec.codes)}"
+    return bad.with_columns(pl.col("value").replace_strict(reasons).alias("reason"))
+
+
+def _record_checks(frame: pl.DataFrame, typed: pl.DataFrame, kind: KindSpec) -> list[pl.DataFrame]:
+    """Checks across columns or rows: duplicate ids, birth after the event."""
+    problems: list[pl.DataFrame] = []
+    key = kind.id_column
+    if key in frame.columns:
+        counted = frame.with_columns(
+            pl.len().over(key).alias("__n"),
+            pl.col(ROW).cast(pl.String).str.join(", ").over(key).alias("__rows"),
+        )
+        problems.append(
+            _errors_where(
+                counted,
+                pl.col(key).is_not_null() & (pl.col("__n") > 1),
+                key,
+                pl.col(key),
+                pl.format(
+                    "the id is used by {} rows of this file (rows {})",
+                    pl.col("__n"),
+                    pl.col("__rows"),
+                ),
+            )
+        )
+    if "date_of_birth" in typed.columns and kind.main_date in typed.columns:
+        main = pl.col(kind.main_date).cast(pl.Date)
+        problems.append(
+            _errors_where(
+                typed.with_columns(frame.get_column("date_of_birth").alias("__dob_raw")),
+                pl.col("date_of_birth") > main,
+                "date_of_birth",
+                pl.col("__dob_raw"),
+                f"date of birth is after {kind.main_date}",
+            )
+        )
+    return problems
+
+
+def _finish(
+    clean: pl.DataFrame, kind: KindSpec, extra_columns: list[str], raw: pl.DataFrame
+) -> pl.DataFrame:
+    """Contract columns in order, with types, precision and extra."""
+    exprs: list[pl.Expr] = []
+    dtypes: dict[str, pl.DataType | type[pl.DataType]] = {
+        "datetime": pl.Datetime("us"),
+        "date": pl.Date,
+        "int": pl.Int64,
+        "float": pl.Float64,
+        "bool": pl.Boolean,
+    }
+    for spec in kind.columns:
+        dtype = dtypes.get(spec.type, pl.String)
+        if spec.name in clean.columns:
+            exprs.append(pl.col(spec.name).cast(dtype))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(spec.name))
+    if kind.main_date:
+        precision_column = PRECISION_PREFIX + kind.main_date
+        main_raw = raw.select(ROW, pl.col(kind.main_date).alias("__main_raw"))
+        clean = clean.join(main_raw, on=ROW, how="left")
+        if kind.column(kind.main_date).type == "datetime":
+            given = (
+                pl.when(pl.col("__main_raw").str.len_chars() > 10)
+                .then(pl.lit("datetime"))
+                .otherwise(pl.lit("date"))
+            )
+        else:
+            given = pl.lit("date")
+        if precision_column in clean.columns:
+            given = pl.coalesce(pl.col(precision_column), given)
+        exprs.append(given.alias("date_precision"))
+    if extra_columns:
+        exprs.append(pl.struct(extra_columns).struct.json_encode().alias("extra"))
+    else:
+        exprs.append(pl.lit(None, dtype=pl.String).alias("extra"))
+    return clean.select(pl.col(ROW), *exprs)
