@@ -246,7 +246,8 @@ def test_areas_from_frame_with_wkt() -> None:
     assert out["centroid_easting"][0] == pytest.approx(530_500.0)
     assert out["geometry"].to_list()[1:] == [None, None, None]
     errors = area_geometry_errors(out)
-    assert errors.rows() == [(3, "geometry", "not wkt", "geometry cannot be read as WKT or GeoJSON")]
+    reason = "geometry cannot be read as WKT or GeoJSON"
+    assert errors.rows() == [(3, "geometry", "not wkt", reason)]
 
     wgs = areas_from_frame(pl.DataFrame({"area_code": ["W"], "geometry": [wgs_box.wkt]}))
     e, n = wgs84_to_bng(wgs_box.centroid.y, wgs_box.centroid.x)

@@ -149,6 +149,10 @@ def ingest_file(
     frame = _table_frame(raw, spec)
     if mapping is not None:
         frame = mapping.apply(frame, str(path), spec)
+    if spec.name == "areas" and raw.format != "geojson":
+        from harmwatch.geo.areas import areas_from_frame
+
+        frame = areas_from_frame(frame)
     say("validating")
     checked = validate(frame, spec, file_name=str(path), now=now)
     if tokens_only:

@@ -83,6 +83,7 @@ def add_person_tokens(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
     ``frame`` holds validated contract columns: ``date_of_birth`` a date,
     ``nhs_number`` 10 digits.
     """
+
     def column(name: str) -> pl.Series:
         if name not in frame.columns:
             return pl.Series(name, [None] * frame.height, dtype=pl.String)

@@ -38,6 +38,8 @@ from harmwatch.ingest.reader import ROW
 ERROR_SCHEMA = {ROW: pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
 
 _AGE_MAX = 125
+#: Columns of areas computed from their geometry (see harmwatch.geo.areas).
+AREA_MEASURES = ("centroid_easting", "centroid_northing", "area_km2")
 
 
 @dataclass
@@ -190,7 +192,7 @@ def validate(
     today = now.date()
     frame = match_columns(frame, kind, file_name)
     present = [c for c in kind.columns if c.name in frame.columns]
-    internal = {ROW} | {c for c in frame.columns if c.startswith(PRECISION_PREFIX)}
+    internal = {ROW, *AREA_MEASURES} | {c for c in frame.columns if c.startswith("__")}
     extra_columns = [c for c in frame.columns if c not in internal and c not in kind.column_names]
     # Text as given, stripped; an empty cell is unknown.
     frame = frame.with_columns(
@@ -210,6 +212,10 @@ def validate(
         errors += problems
     typed = frame.with_columns(parsed)
     errors += _record_checks(frame, typed, kind)
+    if kind.name == "areas" and "__geometry_error" in frame.columns:
+        from harmwatch.geo.areas import area_geometry_errors
+
+        errors.append(area_geometry_errors(frame))
     if kind.located:
         from harmwatch.geo.coordinates import complete_locations, location_errors
 
@@ -422,6 +428,11 @@ def _finish(
         if precision_column in clean.columns:
             given = pl.coalesce(pl.col(precision_column), given)
         exprs.append(given.alias("date_precision"))
+    if kind.name == "areas":
+        exprs += [
+            (pl.col(c) if c in clean.columns else pl.lit(None)).cast(pl.Float64).alias(c)
+            for c in AREA_MEASURES
+        ]
     if extra_columns:
         exprs.append(pl.struct(extra_columns).struct.json_encode().alias("extra"))
     else:

@@ -59,7 +59,9 @@ class Table:
             missing = set(self.cols) ^ set(other.cols)
             raise ValueError(f"columns differ: {sorted(missing)}")
         for name, values in other.cols.items():
-            self.cols[name] = np.concatenate([self.cols[name], values.astype(self.cols[name].dtype)])
+            self.cols[name] = np.concatenate(
+                [self.cols[name], values.astype(self.cols[name].dtype)]
+            )
         return range(start, len(self))
 
     def take(self, index: Array) -> Table:
@@ -98,7 +100,9 @@ def code_index(codes: Sequence[str], value: str) -> int:
     return list(codes).index(value)
 
 
-def pick(rng: np.random.Generator, n: int, weights: dict[str, float], codes: Sequence[str]) -> Array:
+def pick(
+    rng: np.random.Generator, n: int, weights: dict[str, float], codes: Sequence[str]
+) -> Array:
     """Draw ``n`` codes (as indexes into ``codes``) with the given weights."""
     idx = np.array([code_index(codes, k) for k in weights], dtype=np.int32)
     p = np.array(list(weights.values()), dtype=float)
