@@ -83,7 +83,7 @@ def run_demo(
     say = progress or (lambda _message: None)
     _prepare(out_dir, force)
     say(f"generating the {scale} scenario (seed {seed})")
-    scenario = generate_scenario(out_dir / "data", seed=seed, scale=scale)  # type: ignore[arg-type]
+    scenario = generate_scenario(out_dir / "data", seed=seed, scale=scale)
     url = f"sqlite:///{(out_dir / 'harmwatch.db').resolve()}"
     engine = open_store(url)
     result = DemoResult(out_dir=out_dir, database_url=url)

@@ -11,7 +11,7 @@ comes from in the file. Every rule is applied to whole columns at once.
     columns:
       occurrence_id: {template: "MPS-{__row}"}   # built from other cells
       kind: {value: crime}                       # a constant
-      area_code: Borough                         # a plain rename
+      ho_code: HO Class                          # a plain rename
       weapon:
         from: MethodofKilling
         recode:                                  # file value -> contract code
@@ -21,7 +21,7 @@ comes from in the file. Every rule is applied to whole columns at once.
         derive: date_from_parts
         year: Recorded Year
         month: Recorded Month                    # number, "Jan" or "January"
-      date_of_birth: {from: DOB, format: "%d/%m/%Y"}   # a non-ISO date layout
+      reported_at: {from: Reported, format: "%d/%m/%Y %H:%M"}   # a non-ISO layout
 
 Rules for one column (one of ``from``, ``value``, ``template``, ``derive``):
 
@@ -41,13 +41,37 @@ Rules for one column (one of ``from``, ``value``, ``template``, ``derive``):
     A date from ``year``, optional ``month`` and ``day`` columns; the date's
     precision (``year``, ``month`` or ``date``) is recorded with the record.
 
-File columns that no rule uses and that are not contract columns are kept
-with each record (``extra``), so nothing in the file is lost.
+``from`` with ``format`` and ``invalid: blank``
+    Only for an optional date or date-time column: a value that does not fit
+    ``format`` is blanked (unknown) instead of quarantining the row. This is a
+    declared choice, never a default (the default is ``invalid: error``): the
+    text as written is kept with the record in ``extra`` as
+    ``<column>_invalid``, and :meth:`Mapping.notes` counts the blanked values
+    for the load's warnings. A value that fits the layout but is impossible
+    for the contract (before 1900, in the future) is still a row error.
+
+A format made only of directives, with no separators (``%Y%m%d``), must
+match the value exactly: ``1945049`` does not fit ``%Y%m%d`` (it could be
+1945-04-09 or 1945-04-?9), where a lenient parser would guess.
+
+Top-level ``ignore: [COLUMN, ...]`` names file columns that are deliberately
+not loaded (for example the victim's details in the occurrences mapping of a
+file that carries both). Top-level ``extra: {NAME: COLUMN, ...}`` keeps a file
+column in ``extra`` under another name: for a column that has a contract
+column's name but not its meaning (an Australian ``postcode`` is not a UK
+postcode). Every other file column that no rule uses and that is not a
+contract column is kept with each record (``extra``) as it is named, so
+nothing in the file is lost by accident.
+
+:meth:`Mapping.resolve` accepts a path or the name of a mapping shipped with
+HarmWatch (:mod:`harmwatch.mappings`, e.g. ``mps_homicides_victims``).
+The analysts' guide is ``docs/mappings.md``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -64,7 +88,25 @@ from harmwatch.ingest.reader import ROW
 #: Prefix of the columns that carry a derived date's precision.
 PRECISION_PREFIX = "__precision__"
 
-_RULE_KEYS = {"from", "value", "template", "derive", "recode", "format", "year", "month", "day"}
+_RULE_KEYS = {
+    "from",
+    "value",
+    "template",
+    "derive",
+    "recode",
+    "format",
+    "invalid",
+    "year",
+    "month",
+    "day",
+}
+_TOP_KEYS = {"name", "kind", "source", "sheet", "columns", "description", "ignore", "extra"}
+#: ``invalid`` choices of a rule.
+INVALID_CHOICES = ("error", "blank")
+#: Suffix of the extra column that keeps a blanked value's original text.
+INVALID_SUFFIX = "_invalid"
+#: Column types whose invalid values a mapping may declare blankable.
+_BLANKABLE_TYPES = ("date", "datetime")
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -100,6 +142,7 @@ class ColumnRule:
     recode: dict[str, str] = field(default_factory=dict)
     format: str | None = None
     parts: dict[str, str] = field(default_factory=dict)
+    invalid: str = "error"
 
     def source_columns(self) -> list[str]:
         """File columns this rule reads."""
@@ -130,6 +173,11 @@ class Mapping:
         The XLSX sheet to read.
     rules : dict
         Contract column -> :class:`ColumnRule`.
+    ignore : tuple of str
+        File columns deliberately not loaded (neither mapped nor kept in
+        ``extra``).
+    extra : dict
+        Name in ``extra`` -> file column kept there under that name.
     """
 
     name: str
@@ -139,6 +187,35 @@ class Mapping:
     source: str | None
     sheet: str | None
     rules: dict[str, ColumnRule]
+    ignore: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def resolve(cls, name_or_path: str) -> Mapping:
+        """Load a mapping file, or a mapping shipped with HarmWatch by name.
+
+        An existing file wins; otherwise ``name_or_path`` (with or without
+        ``.yaml``) is looked up among :func:`harmwatch.mappings.list_shipped_mappings`.
+
+        Raises
+        ------
+        HarmWatchError
+            When it is neither a file nor a shipped mapping (the message lists
+            the shipped ones), or the file is not a valid mapping.
+        """
+        from harmwatch.mappings import list_shipped_mappings, shipped_mapping
+
+        path = Path(name_or_path).expanduser()
+        if path.is_file():
+            return cls.load(path)
+        name = name_or_path.strip()
+        name = name.removesuffix(".yaml").removesuffix(".yml")
+        if name in list_shipped_mappings():
+            return cls.load(shipped_mapping(name))
+        raise HarmWatchError(
+            f"mapping {name_or_path!r}: no such file, and no shipped mapping of that name "
+            f"(shipped: {', '.join(list_shipped_mappings())})"
+        )
 
     @classmethod
     def load(cls, path: Path) -> Mapping:
@@ -165,7 +242,7 @@ class Mapping:
         if not isinstance(document, dict):
             raise HarmWatchError(f"{where}: expected a YAML mapping with a 'columns' section")
         problems: list[str] = []
-        unknown = set(document) - {"name", "kind", "source", "sheet", "columns", "description"}
+        unknown = set(document) - _TOP_KEYS
         if unknown:
             problems.append(f"unknown top-level keys: {', '.join(sorted(unknown))}")
         kind = document.get("kind")
@@ -181,13 +258,24 @@ class Mapping:
             problems += [f"column {target!r}: {e}" for e in errors]
             if rule is not None:
                 rules[str(target)] = rule
+        ignore = document.get("ignore") or []
+        if not isinstance(ignore, list) or not all(isinstance(c, str) for c in ignore):
+            problems.append("'ignore' must be a list of file column names")
+            ignore = []
+        extra = document.get("extra") or {}
+        if not isinstance(extra, dict):
+            problems.append("'extra' must map names to file columns")
+            extra = {}
+        extra = {str(k): str(v) for k, v in extra.items()}
         if kind in KINDS:
+            problems += _extra_name_problems(extra, KINDS[kind])
             allowed = set(KINDS[kind].column_names)
             for target in rules:
                 if target not in allowed:
                     hint = get_close_matches(target, allowed, n=1)
                     extra = f" (did you mean {hint[0]!r}?)" if hint else ""
                     problems.append(f"column {target!r} is not a {kind} column{extra}")
+            problems += _blankable_problems(rules, KINDS[kind])
         if problems:
             raise HarmWatchError(f"{where}: " + "; ".join(problems))
         return cls(
@@ -198,6 +286,8 @@ class Mapping:
             source=document.get("source"),
             sheet=document.get("sheet"),
             rules=rules,
+            ignore=tuple(ignore),
+            extra=extra,
         )
 
     def apply(self, frame: pl.DataFrame, file_name: str, kind: KindSpec) -> pl.DataFrame:
@@ -211,12 +301,16 @@ class Mapping:
         """
         if self.kind is not None and self.kind != kind.name:
             raise HarmWatchError(f"mapping {self.name!r} is for {self.kind}, not {kind.name}")
+        problems = _blankable_problems(self.rules, kind) + _extra_name_problems(self.extra, kind)
+        if problems:
+            raise HarmWatchError(f"mapping {self.name!r}: " + "; ".join(problems))
         by_lower = {c.lower(): c for c in frame.columns}
         missing: list[str] = []
         for rule in self.rules.values():
             for column in rule.source_columns():
                 if column != ROW and column.lower() not in by_lower:
                     missing.append(column)
+        missing += [c for c in self.extra.values() if c.lower() not in by_lower]
         if missing:
             hints = []
             for column in missing:
@@ -233,6 +327,17 @@ class Mapping:
         used = {
             by_lower[c.lower()] for r in self.rules.values() for c in r.source_columns() if c != ROW
         }
+        used |= {by_lower[c.lower()] for c in self.ignore if c.lower() in by_lower}
+        used |= {by_lower[c.lower()] for c in self.extra.values()}
+        clashes = [
+            n for n in self.extra if n.lower() in by_lower and by_lower[n.lower()] not in used
+        ]
+        if clashes:
+            raise InputFileError(
+                file_name,
+                f"mapping {self.name!r}: extra name(s) {', '.join(map(repr, clashes))} "
+                "are already file columns",
+            )
         exprs: list[pl.Expr] = []
         for target, rule in self.rules.items():
             exprs += _rule_exprs(target, rule, col)
@@ -242,7 +347,29 @@ class Mapping:
             for c in frame.columns
             if c not in used and c.lower() not in mapped_targets and c != ROW
         ]
-        return frame.select(pl.col(ROW), *keep, *exprs)
+        renamed = [col(column).alias(name) for name, column in self.extra.items()]
+        return frame.select(pl.col(ROW), *keep, *renamed, *exprs)
+
+    def notes(self, mapped: pl.DataFrame) -> list[str]:
+        """Warnings about what :meth:`apply` did to ``mapped`` (its result).
+
+        One line per ``invalid: blank`` rule that blanked values, with the
+        count, so that the choice is visible in every load it affects.
+        """
+        lines = []
+        for target, rule in self.rules.items():
+            column = target + INVALID_SUFFIX
+            if rule.invalid != "blank" or column not in mapped.columns:
+                continue
+            count = mapped.get_column(column).drop_nulls().len()
+            if count:
+                lines.append(
+                    f"{target}: {count} value(s) that are not a real date in the layout "
+                    f"{rule.format!r} were blanked "
+                    f"(mapping {self.name!r} declares invalid: blank); the text as written "
+                    f"is kept in extra as {column!r}"
+                )
+        return lines
 
 
 def _template_fields(template: str) -> list[str]:
@@ -266,6 +393,11 @@ def _parse_rule(target: str, spec: Any) -> tuple[ColumnRule | None, list[str]]:
         recode = {}
     derive = spec.get("derive")
     parts = {p: str(spec[p]) for p in ("year", "month", "day") if p in spec}
+    invalid = spec.get("invalid", "error")
+    if invalid not in INVALID_CHOICES:
+        errors.append(f"invalid must be one of {', '.join(INVALID_CHOICES)}, not {invalid!r}")
+    elif invalid == "blank" and ("from" not in spec or not spec.get("format")):
+        errors.append("invalid: blank needs from and format (the layout values must fit)")
     if derive is not None:
         if derive != "date_from_parts":
             errors.append(f"unknown derive {derive!r} (known: date_from_parts)")
@@ -283,9 +415,37 @@ def _parse_rule(target: str, spec: Any) -> tuple[ColumnRule | None, list[str]]:
             recode={str(k).strip().lower(): _code_text(v) for k, v in recode.items()},
             format=spec.get("format"),
             parts=parts,
+            invalid=str(invalid),
         ),
         [],
     )
+
+
+def _extra_name_problems(extra: dict[str, str], kind: KindSpec) -> list[str]:
+    """Names kept in ``extra`` must not be contract columns (they would be read as such)."""
+    return [
+        f"extra name {name!r} is a {kind.name} column: map it under columns instead"
+        for name in extra
+        if name.strip().lower() in kind.column_names
+    ]
+
+
+def _blankable_problems(rules: dict[str, ColumnRule], kind: KindSpec) -> list[str]:
+    """``invalid: blank`` is for optional date and date-time columns only."""
+    problems = []
+    for target, rule in rules.items():
+        if rule.invalid != "blank" or target not in kind.column_names:
+            continue
+        spec = kind.column(target)
+        if spec.required:
+            problems.append(
+                f"column {target!r}: invalid: blank is not allowed on a required column"
+            )
+        elif spec.type not in _BLANKABLE_TYPES:
+            problems.append(
+                f"column {target!r}: invalid: blank is only for date and date-time columns"
+            )
+    return problems
 
 
 def _code_text(value: Any) -> str:
@@ -319,10 +479,23 @@ def _rule_exprs(target: str, rule: ColumnRule, col: Any) -> list[pl.Expr]:
         )
     if rule.format:
         parsed = expr.str.strptime(pl.Datetime, rule.format, strict=False)
+        if _compact(rule.format):
+            parsed = pl.when(parsed.dt.strftime(rule.format) == expr).then(parsed)
         has_time = any(t in rule.format for t in ("%H", "%M", "%S", "%I"))
         layout = "%Y-%m-%dT%H:%M:%S" if has_time else "%Y-%m-%d"
+        if rule.invalid == "blank":
+            unfit = parsed.is_null() & expr.is_not_null() & (expr != "")
+            return [
+                parsed.dt.strftime(layout).alias(target),
+                pl.when(unfit).then(col(rule.source)).alias(target + INVALID_SUFFIX),
+            ]
         expr = pl.when(parsed.is_not_null()).then(parsed.dt.strftime(layout)).otherwise(expr)
     return [expr.alias(target)]
+
+
+def _compact(layout: str) -> bool:
+    """Whether ``layout`` is only ``%`` directives, with no separators."""
+    return re.fullmatch(r"(%[A-Za-z])+", layout) is not None
 
 
 def _date_from_parts(target: str, rule: ColumnRule, col: Any) -> list[pl.Expr]:

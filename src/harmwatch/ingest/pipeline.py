@@ -14,9 +14,10 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import DBAPIError
 
 from harmwatch.contract import KINDS, KindSpec
-from harmwatch.errors import HarmWatchError
+from harmwatch.errors import HarmWatchError, InputFileError
 from harmwatch.ingest import load
 from harmwatch.ingest.mapping import Mapping
 from harmwatch.ingest.reader import ROW, RawTable, read_table
@@ -25,6 +26,9 @@ from harmwatch.store.schema import kind_tables
 
 #: How many problems ``IngestResult.errors`` lists (all are quarantined).
 ERRORS_SHOWN = 100
+
+#: The longest source name the store takes (``extracts.source``).
+_SOURCE_MAX = 100
 
 #: The source a kind is loaded as when neither ``--source`` nor the mapping says.
 DEFAULT_SOURCES = {
@@ -144,29 +148,48 @@ def ingest_file(
     spec = KINDS[kind]
     say = progress or (lambda _message: None)
     source = source or (mapping.source if mapping else None) or DEFAULT_SOURCES[kind]
+    if len(source) > _SOURCE_MAX:
+        raise HarmWatchError(f"source name {source[:40]!r}...: at most {_SOURCE_MAX} characters")
     say(f"reading {path}")
     raw = read_table(path, sheet=sheet or (mapping.sheet if mapping else None))
-    frame = _table_frame(raw, spec)
-    if mapping is not None:
-        frame = mapping.apply(frame, str(path), spec)
-    if spec.name == "areas" and raw.format != "geojson":
-        from harmwatch.geo.areas import areas_from_frame
+    try:
+        frame = _table_frame(raw, spec)
+        if mapping is not None:
+            frame = mapping.apply(frame, str(path), spec)
+        if spec.name == "areas" and raw.format != "geojson":
+            from harmwatch.geo.areas import areas_from_frame
 
-        frame = areas_from_frame(frame)
-    say("validating")
-    checked = validate(frame, spec, file_name=str(path), now=now)
+            frame = areas_from_frame(frame)
+        say("validating")
+        checked = validate(frame, spec, file_name=str(path), now=now)
+    except InputFileError as exc:
+        if raw.format == "xlsx" and raw.warnings:
+            # Most likely the wrong sheet: say which sheets there are.
+            raise InputFileError(
+                exc.path, f"{exc.message} (note: {'; '.join(raw.warnings)})", row=exc.row
+            ) from exc
+        raise
     if tokens_only:
         checked.clean = _keep_tokens_only(checked.clean, spec, key)
     errors = _all_errors(raw, checked)
     mapping_sha = mapping.sha256 if mapping else None
     say("loading")
-    with engine.begin() as connection:
-        earlier = load.find_identical_extract(
-            connection, kind, source, raw.sha256, mapping_sha, tokens_only
-        )
-        if earlier is not None:
-            return _already_loaded(earlier, raw, errors, source)
-        return _write(connection, spec, source, raw, frame, checked, errors, mapping, tokens_only)
+    try:
+        with engine.begin() as connection:
+            earlier = load.find_identical_extract(
+                connection, kind, source, raw.sha256, mapping_sha, tokens_only
+            )
+            if earlier is not None:
+                return _already_loaded(earlier, raw, errors, source)
+            return _write(
+                connection, spec, source, raw, frame, checked, errors, mapping, tokens_only
+            )
+    except DBAPIError as exc:
+        # The database refused (locked, full, connection lost...): the
+        # transaction was rolled back, so nothing of this file is stored.
+        raise HarmWatchError(
+            f"{path}: the store refused the load, nothing was written: {exc.orig}"
+        ) from exc
 
 
 def _table_frame(raw: RawTable, spec: KindSpec) -> pl.DataFrame:

@@ -1,44 +1,174 @@
 """Pseudonymous person tokens: the same person, the same token, in every file.
 
 A partner that may not share names runs ``harmwatch tokenise`` before sending
-a file: names, date of birth, postcode and NHS number are replaced by
-``person_token``, a keyed hash (HMAC-SHA256, RFC 2104) of normalised
-identifiers. Partners agree one secret key; without it a token cannot be
-reversed or recomputed from guessed identities. The key is read from a file
-given on the command line and is never written to the store or to logs.
+a file (:func:`tokenise_file`): names, date of birth, postcode and NHS number
+are replaced by ``person_token``, a keyed hash (HMAC-SHA256, RFC 2104) of
+normalised identifiers. Partners agree one secret key; without it a token
+cannot be reversed or recomputed from guessed identities. The key is read
+from a file given on the command line and is never written to the store, to
+an output file or to logs.
 
 The token is made from the normalised surname, forename and date of birth
 (``v1|SURNAME|FORENAME|YYYY-MM-DD``): those are the identifiers every agency
 holds. When one of them is missing and a valid NHS number is present, it is
 made from the NHS number (``v1|nhs|NNNNNNNNNN``). Otherwise it is empty.
-Normalisation: Unicode accents removed, upper case, only letters kept (so
-"O'Neil", "o neil" and "ONEIL" agree); dates as ISO ``YYYY-MM-DD``.
+Normalisation: Unicode accents removed, letters without a decomposition
+transliterated (``ø`` -> ``O``, ``ß`` -> ``SS``, ``æ`` -> ``AE``...), upper
+case, only letters kept (so "O'Neil", "o neil" and "ONEIL" agree); dates as
+ISO ``YYYY-MM-DD``; NHS numbers as their 10 digits. Identifier values are
+parsed exactly as ``harmwatch ingest`` parses them (:func:`validate`), so an
+Excel date ``2001-02-03 00:00:00`` and ``2001-02-03`` give the same token.
+
+A postcode is not part of the token (people move); it is dropped with the
+other identifiers. Free-text columns (descriptions, outcomes) are passed
+through as given: they must not name people.
+
+References
+----------
+Krawczyk, H., Bellare, M. and Canetti, R. (1997). *HMAC: Keyed-Hashing for
+Message Authentication*. RFC 2104.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import os
+import re
+import tempfile
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from harmwatch.contract import KINDS, ColumnSpec, KindSpec
 from harmwatch.errors import HarmWatchError
+from harmwatch.ingest.mapping import PRECISION_PREFIX, Mapping
+from harmwatch.ingest.reader import ROW, BadRow, read_table
+from harmwatch.ingest.validate import match_columns, validate
+
+__all__ = [
+    "MIN_KEY_BYTES",
+    "PERSONAL_COLUMNS",
+    "TokeniseResult",
+    "add_person_tokens",
+    "normalise_name",
+    "read_key",
+    "token_for",
+    "tokenise_file",
+]
 
 #: The columns a token replaces.
 PERSONAL_COLUMNS = ("forename", "surname", "date_of_birth", "postcode", "nhs_number")
 #: The shortest key accepted (bytes).
 MIN_KEY_BYTES = 16
+#: How many problems :attr:`TokeniseResult.errors` lists.
+ERRORS_SHOWN = 100
+#: The oldest age written when age is derived from a date of birth; an older
+#: one is usually a placeholder birth date (``1900-01-01``) and is left empty.
+AGE_MAX = 125
+
+#: Letters that Unicode does not decompose into an ASCII letter plus accents.
+_TRANSLITERATE = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "SS",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ı": "i",
+    }
+)
+
+#: File headers (lower case, letters and digits only) that look like a person
+#: identifier outside the contract's columns: refused, never passed through.
+_IDENTIFIER_HEADERS = frozenset(
+    {
+        "name",
+        "fullname",
+        "personname",
+        "firstname",
+        "firstnames",
+        "givenname",
+        "givennames",
+        "forenames",
+        "christianname",
+        "middlename",
+        "middlenames",
+        "lastname",
+        "familyname",
+        "surnames",
+        "maidenname",
+        "birthname",
+        "alias",
+        "aliases",
+        "dob",
+        "birthdate",
+        "dateofbirth",
+        "nhs",
+        "nhsno",
+        "nhsnum",
+        "nhsnumber",
+        "chino",
+        "chinumber",
+        "nino",
+        "ninumber",
+        "nationalinsurancenumber",
+        "forename",
+        "surname",
+        "postcode",
+        "postalcode",
+        "zip",
+        "zipcode",
+        "address",
+        "address1",
+        "addressline1",
+        "homeaddress",
+        "street",
+        "phone",
+        "telephone",
+        "mobile",
+        "phonenumber",
+        "email",
+        "emailaddress",
+    }
+)
 
 
 def read_key(path: Path) -> bytes:
     """Read the partners' shared key from ``path`` (surrounding whitespace ignored).
 
+    Parameters
+    ----------
+    path : Path
+        A file holding the key (any bytes; a long random string is best).
+
+    Returns
+    -------
+    bytes
+        The key. Never print, log or store it.
+
     Raises
     ------
     HarmWatchError
-        When the file is missing or the key is shorter than 16 bytes.
+        When the file is missing or the key is shorter than 16 bytes. The
+        message never contains the key.
     """
     if not path.is_file():
         raise HarmWatchError(f"key file {path}: no such file")
@@ -51,11 +181,29 @@ def read_key(path: Path) -> bytes:
 
 
 def normalise_name(value: str | None) -> str:
-    """Upper-case letters only, accents removed (``"Zoë O'Neil"`` -> ``"ZOEONEIL"``)."""
+    """Upper-case ASCII letters only, accents removed.
+
+    Examples
+    --------
+    >>> normalise_name("Zoë O'Neil")
+    'ZOEONEIL'
+    >>> normalise_name("Søren-Åse")
+    'SORENASE'
+    """
     if not value:
         return ""
-    decomposed = unicodedata.normalize("NFKD", value)
+    decomposed = unicodedata.normalize("NFKD", value.translate(_TRANSLITERATE))
     return "".join(ch for ch in decomposed if ch.isalpha() and ch.isascii()).upper()
+
+
+def _normalise_date(value: str | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value.strip()
 
 
 def token_for(
@@ -63,15 +211,35 @@ def token_for(
     *,
     forename: str | None,
     surname: str | None,
-    date_of_birth: str | None,
+    date_of_birth: str | date | None,
     nhs_number: str | None = None,
 ) -> str | None:
-    """The person token of one set of identifiers (see the module docstring)."""
+    """The person token of one set of identifiers (see the module docstring).
+
+    Parameters
+    ----------
+    key : bytes
+        The partners' shared key.
+    forename, surname : str or None
+        Names as recorded (normalised here).
+    date_of_birth : str, date or None
+        A date, or its ISO text ``YYYY-MM-DD`` (already validated).
+    nhs_number : str or None
+        An NHS number (already validated; spaces and hyphens are ignored).
+
+    Returns
+    -------
+    str or None
+        64 hexadecimal characters, or None when the identifiers are not
+        enough to make a token.
+    """
     first, last = normalise_name(forename), normalise_name(surname)
-    if first and last and date_of_birth:
-        message = f"v1|{last}|{first}|{date_of_birth}"
-    elif nhs_number:
-        message = f"v1|nhs|{nhs_number}"
+    born = _normalise_date(date_of_birth)
+    nhs = re.sub(r"\D", "", nhs_number or "")
+    if first and last and born:
+        message = f"v1|{last}|{first}|{born}"
+    elif nhs:
+        message = f"v1|nhs|{nhs}"
     else:
         return None
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
@@ -80,8 +248,18 @@ def token_for(
 def add_person_tokens(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
     """Fill ``person_token`` from the identifiers (an existing token is kept).
 
-    ``frame`` holds validated contract columns: ``date_of_birth`` a date,
-    ``nhs_number`` 10 digits.
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        Validated contract columns: ``date_of_birth`` a date, ``nhs_number``
+        10 digits (any of the identifier columns may be absent).
+    key : bytes
+        The partners' shared key.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``frame`` with ``person_token`` filled where it was empty.
     """
 
     def column(name: str) -> pl.Series:
@@ -97,5 +275,328 @@ def add_person_tokens(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
     ]
     made = pl.Series("person_token", tokens, dtype=pl.String)
     if "person_token" in frame.columns:
-        made = frame.get_column("person_token").fill_null(made)
+        made = frame.get_column("person_token").cast(pl.String).fill_null(made)
     return frame.with_columns(made.alias("person_token"))
+
+
+@dataclass
+class TokeniseResult:
+    """What one ``harmwatch tokenise`` did.
+
+    Attributes
+    ----------
+    kind : str
+        The kind the file was read as.
+    file, out : Path
+        The file read and the tokenised CSV written.
+    rows_read : int
+        Data rows in the file; ``rows_written + rows_left_out``.
+    rows_written : int
+        Rows in the output: every readable row, valid or not.
+    rows_tokenised, rows_without_token : int
+        Output rows with and without a ``person_token``. A row that fails
+        validation is written without identifiers and without a new token.
+    rows_left_out : int
+        Rows that could not be read into the header's columns (ragged rows,
+        overlong cells): they are not written, since a shifted cell could
+        carry a name into another column, and are listed in ``errors``.
+    ages_derived : int
+        Rows whose empty ``age`` was derived from the date of birth.
+    errors : list of dict
+        The first :data:`ERRORS_SHOWN` problems: ``row``, ``column``,
+        ``value``, ``reason``. The value of an identifier column (and of an
+        unreadable row) is withheld (None): row and column find it.
+    error_count : int
+        How many problems there were in all.
+    warnings : list of str
+        Not errors, but worth knowing.
+    """
+
+    kind: str
+    file: Path
+    out: Path
+    rows_read: int
+    rows_written: int
+    rows_tokenised: int
+    rows_without_token: int
+    rows_left_out: int
+    ages_derived: int
+    errors: list[dict[str, Any]]
+    error_count: int
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` object of ``harmwatch tokenise`` (paths as text)."""
+        return {
+            "kind": self.kind,
+            "file": str(self.file),
+            "out": str(self.out),
+            "rows_read": self.rows_read,
+            "rows_written": self.rows_written,
+            "rows_tokenised": self.rows_tokenised,
+            "rows_without_token": self.rows_without_token,
+            "rows_left_out": self.rows_left_out,
+            "ages_derived": self.ages_derived,
+            "error_count": self.error_count,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+def person_kinds() -> list[str]:
+    """The kinds whose records describe one person (those that can be tokenised)."""
+    return [name for name, spec in KINDS.items() if spec.person_bearing]
+
+
+def tokenise_file(
+    kind: str,
+    path: Path,
+    out: Path,
+    key: bytes,
+    *,
+    mapping: Mapping | None = None,
+    sheet: str | None = None,
+    drop: Sequence[str] = (),
+    now: datetime | None = None,
+) -> TokeniseResult:
+    """Write a copy of ``path`` with identifiers replaced by ``person_token``.
+
+    The file is read, mapped and validated as ``harmwatch ingest`` would.
+    ``forename``, ``surname``, ``date_of_birth``, ``postcode`` and
+    ``nhs_number`` are removed; ``person_token`` is made from them (a token
+    already in the file is kept); an empty ``age`` is filled with the age in
+    whole years at the record's main date, so analyses keep an age band. All
+    other columns are written as text as given, contract columns first in
+    contract order, under their contract names, then the file's other
+    columns. The output loads with ``harmwatch ingest KIND OUT`` without a
+    mapping.
+
+    Every readable row is written. A row that fails validation is written
+    without its identifiers and without a new token (so ingest quarantines
+    it, or loads it untokenised when only an identifier was wrong), and its
+    problems are reported.
+
+    Parameters
+    ----------
+    kind : str
+        A person-bearing kind (:func:`person_kinds`).
+    path : Path
+        The partner's CSV or XLSX file.
+    out : Path
+        The CSV to write (replaced if it exists; never ``path`` itself).
+    key : bytes
+        The partners' shared key (:func:`read_key`); never written.
+    mapping : Mapping, optional
+        How the file's own layout maps onto the contract.
+    sheet : str, optional
+        XLSX sheet (default: the mapping's, else the first).
+    drop : sequence of str
+        File columns to leave out of the output (e.g. an address column).
+    now : datetime, optional
+        The present, for "date in the future" (tests).
+
+    Returns
+    -------
+    TokeniseResult
+
+    Raises
+    ------
+    HarmWatchError
+        When the kind carries no person, ``out`` is the input (or the
+        mapping), the file cannot be read as ``kind``, or a column outside
+        the contract looks like a person identifier (map it or ``drop`` it).
+    """
+    spec = _person_kind(kind)
+    _refuse_same_file(out, path, "the input file")
+    if mapping is not None and mapping.path is not None:
+        _refuse_same_file(out, mapping.path, "the mapping file")
+    raw = read_table(path, sheet=sheet or (mapping.sheet if mapping else None))
+    if raw.format == "geojson":
+        raise HarmWatchError(f"{path}: is GeoJSON; people are read from CSV or XLSX")
+    frame = raw.frame
+    if mapping is not None:
+        frame = mapping.apply(frame, str(path), spec)
+    checking = _with_identifier_columns(spec)
+    frame = match_columns(frame, checking, str(path))
+    frame = _drop_columns(frame, drop, str(path))
+    internal = [c for c in frame.columns if c == ROW or c.startswith(PRECISION_PREFIX)]
+    extras = [c for c in frame.columns if c not in internal and c not in checking.column_names]
+    _refuse_identifier_extras(extras, str(path))
+
+    checked = validate(frame, checking, file_name=str(path), now=now)
+    clean = add_person_tokens(checked.clean, key)
+    made = clean.select(
+        pl.col(ROW),
+        pl.col("person_token").alias("__token"),
+        _derived_age(spec).alias("__age"),
+    )
+    text = frame.join(made, on=ROW, how="left")
+
+    given_token = _text_or_null("person_token", text)
+    given_age = _text_or_null("age", text)
+    text = text.with_columns(
+        pl.coalesce(pl.col("__token"), given_token).alias("person_token"),
+        pl.coalesce(given_age, pl.col("__age").cast(pl.String)).alias("age"),
+        (given_age.is_null() & pl.col("__age").is_not_null()).alias("__age_derived"),
+    )
+    contract = [c for c in spec.column_names if c not in PERSONAL_COLUMNS]
+    layout = [c for c in contract if c in text.columns or c in ("age", "person_token")]
+    output = text.sort(ROW).select(
+        [pl.col(c).cast(pl.String).fill_null("") for c in layout + extras]
+    )
+    _write_csv(output, out)
+
+    tokenised = int(text.select(pl.col("person_token").is_not_null().sum()).item())
+    errors = _redacted_errors(raw.bad_rows, checked.errors)
+    return TokeniseResult(
+        kind=spec.name,
+        file=path,
+        out=out,
+        rows_read=raw.rows_read,
+        rows_written=output.height,
+        rows_tokenised=tokenised,
+        rows_without_token=output.height - tokenised,
+        rows_left_out=len(raw.bad_rows),
+        ages_derived=int(text.get_column("__age_derived").sum()),
+        errors=errors[:ERRORS_SHOWN],
+        error_count=len(errors),
+        warnings=[*raw.warnings, *_warnings(spec, text, internal)],
+    )
+
+
+def _person_kind(kind: str) -> KindSpec:
+    allowed = ", ".join(person_kinds())
+    if kind not in KINDS:
+        raise HarmWatchError(f"unknown kind {kind!r}: tokenise works on {allowed}")
+    spec = KINDS[kind]
+    if not spec.person_bearing:
+        raise HarmWatchError(
+            f"{kind} records do not describe one person, so there is nothing to tokenise "
+            f"(tokenise works on {allowed})"
+        )
+    return spec
+
+
+def _refuse_same_file(out: Path, other: Path, what: str) -> None:
+    same = out.resolve() == other.resolve()
+    if not same and out.exists() and other.exists():
+        same = out.samefile(other)
+    if same:
+        raise HarmWatchError(f"--out {out} is {what}: write the tokenised copy to another file")
+
+
+def _with_identifier_columns(spec: KindSpec) -> KindSpec:
+    """``spec`` plus the identifier columns it lacks (ed_assaults has none).
+
+    Validating with them parses a partner's names, dates of birth and NHS
+    numbers as police_people does, so they can make a token before they are
+    dropped.
+    """
+    people = KINDS["police_people"]
+    missing = [people.column(c) for c in PERSONAL_COLUMNS if c not in spec.column_names]
+    if not missing:
+        return spec
+    columns: tuple[ColumnSpec, ...] = (*spec.columns, *missing)
+    return replace(spec, columns=columns)
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _drop_columns(frame: pl.DataFrame, drop: Sequence[str], file_name: str) -> pl.DataFrame:
+    by_key = {c.strip().lower(): c for c in frame.columns}
+    missing = [d for d in drop if d.strip().lower() not in by_key]
+    if missing:
+        raise HarmWatchError(
+            f"{file_name}: --drop names column(s) the file lacks: {', '.join(missing)}"
+        )
+    return frame.drop([by_key[d.strip().lower()] for d in drop])
+
+
+def _refuse_identifier_extras(extras: list[str], file_name: str) -> None:
+    suspect = [c for c in extras if _key(c) in _IDENTIFIER_HEADERS]
+    if suspect:
+        raise HarmWatchError(
+            f"{file_name}: column(s) {', '.join(repr(c) for c in suspect)} look like person "
+            "identifiers but are not contract columns, so they would be shared as given: map "
+            "them onto forename, surname, date_of_birth, postcode or nhs_number with "
+            "--mapping, or leave them out with --drop"
+        )
+
+
+def _text_or_null(name: str, frame: pl.DataFrame) -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit(None, dtype=pl.String)
+    stripped = pl.col(name).cast(pl.String).str.strip_chars()
+    return pl.when(stripped != "").then(pl.col(name).cast(pl.String))
+
+
+def _derived_age(spec: KindSpec) -> pl.Expr:
+    """Age in whole years at the record's main date (None over :data:`AGE_MAX`)."""
+    if spec.main_date is None:
+        return pl.lit(None, dtype=pl.Int64)
+    born = pl.col("date_of_birth")
+    on = pl.col(spec.main_date).cast(pl.Date)
+    before_birthday = (on.dt.month() < born.dt.month()) | (
+        (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
+    )
+    age = (on.dt.year().cast(pl.Int64) - born.dt.year().cast(pl.Int64)) - before_birthday.cast(
+        pl.Int64
+    )
+    return pl.when(pl.col("age").is_null() & (age <= AGE_MAX)).then(age)
+
+
+def _write_csv(frame: pl.DataFrame, out: Path) -> None:
+    """Write atomically: a failure leaves no half-written file behind."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise HarmWatchError(f"--out {out}: no such folder {folder}")
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(frame.columns)
+            writer.writerows(frame.iter_rows())
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _redacted_errors(bad_rows: Sequence[BadRow], errors: pl.DataFrame) -> list[dict[str, Any]]:
+    listed: list[dict[str, Any]] = [
+        {"row": b.row, "column": b.column, "value": None, "reason": b.reason} for b in bad_rows
+    ]
+    for problem in errors.iter_rows(named=True):
+        personal = problem["column"] in PERSONAL_COLUMNS
+        listed.append(
+            {
+                "row": problem[ROW],
+                "column": problem["column"],
+                "value": None if personal else problem["value"],
+                "reason": problem["reason"],
+            }
+        )
+    return sorted(listed, key=lambda e: int(e["row"]))
+
+
+def _warnings(spec: KindSpec, text: pl.DataFrame, internal: list[str]) -> list[str]:
+    notes: list[str] = []
+    if spec.main_date is None and "date_of_birth" in text.columns:
+        without_age = text.filter(
+            pl.col("age").is_null() & pl.col("date_of_birth").str.strip_chars().ne("")
+        ).height
+        if without_age:
+            notes.append(
+                f"{spec.name} has no date of its own, so age is not derived from date_of_birth "
+                f"({without_age} rows have a date of birth but no age): add age at the "
+                "occurrence before tokenising to keep age bands"
+            )
+    derived = [c.removeprefix(PRECISION_PREFIX) for c in internal if c != ROW]
+    if derived:
+        notes.append(
+            f"the mapping builds {', '.join(derived)} from parts: the tokenised file gives a "
+            "full date, so its precision (year or month) is not kept"
+        )
+    return notes

@@ -102,25 +102,46 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: File signatures of things people send instead of a table.
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+#: Control bytes that do not occur in text (all below 0x20 except tab, LF, FF, CR).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
 def sniff_format(path: Path, head: bytes) -> str:
     """Tell CSV, XLSX and GeoJSON apart by content (not only by extension).
 
     Raises
     ------
     InputFileError
-        When the file is none of them (a PDF, an old .xls, other binary).
+        When the file is none of them (a PDF, an image, an old .xls, UTF-16
+        text, other binary).
     """
     name = str(path)
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputFileError(name, "is an old Excel .xls file: save it as .xlsx or CSV")
-    if head.startswith(b"%PDF"):
-        raise InputFileError(name, "is a PDF, not a CSV, XLSX or GeoJSON file")
+    for magic, what in _SIGNATURES:
+        if head.startswith(magic):
+            raise InputFileError(name, f"is {what}, not a CSV, XLSX or GeoJSON file")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputFileError(
+            name, "is UTF-16 text (Excel's 'Unicode text'): save it as 'CSV UTF-8' instead"
+        )
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"{"):
         return "geojson"
-    if b"\x00" in head:
+    control = len(head) - len(head.translate(None, _CONTROL))
+    if b"\x00" in head or control * 100 > len(head):
         raise InputFileError(name, "is a binary file, not a CSV, XLSX or GeoJSON file")
     return "csv"
 
@@ -142,6 +163,8 @@ def read_table(path: Path, *, sheet: str | None = None) -> RawTable:
         When the file is missing, empty, not a table, or its header is unusable.
     """
     name = str(path)
+    if path.is_dir():
+        raise InputFileError(name, "is a folder, not a file")
     if not path.is_file():
         raise InputFileError(name, "no such file")
     if path.stat().st_size == 0:
@@ -210,27 +233,32 @@ def _read_csv(path: Path, digest: str) -> RawTable:
         ragged += 1
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=count_ragged
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise InputFileError(str(path), f"cannot be read as CSV: {exc}") from exc
-    if ragged:
-        frame, bad = _read_csv_slowly(path, data, names)
+    table = None
+    # Well-formed quoting pairs every quote character; an odd count means a
+    # quote is never closed (or a stray quote): the careful reader sorts it out.
+    if data.count(b'"') % 2 == 0:
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(data),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=True, invalid_row_handler=count_ragged
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid:
+            table = None  # e.g. a cell longer than a block: read it slowly
+    if table is None or ragged:
+        frame, bad = _read_csv_slowly(data, names)
     else:
         frame = pl.from_arrow(table)  # type: ignore[assignment]
         assert isinstance(frame, pl.DataFrame)
         frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+        frame = frame.select(*names, ROW)
         bad = []
     frame, long_rows = _refuse_long_cells(frame, names)
     warnings = []
@@ -247,18 +275,74 @@ def _read_csv(path: Path, digest: str) -> RawTable:
     )
 
 
-def _read_csv_slowly(
-    path: Path, data: bytes, names: list[str]
-) -> tuple[pl.DataFrame, list[BadRow]]:
-    """Row by row, for a file with ragged rows: keeps each row's number."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    next(reader)
+class _LineFeed:
+    """The file's lines, handed to :func:`csv.reader` one at a time; knows where it is."""
+
+    def __init__(self, lines: list[str], start: int) -> None:
+        self.lines = lines
+        self.position = start
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.lines):
+            raise StopIteration
+        self.position += 1
+        return self.lines[self.position - 1]
+
+
+def _raw_cells(names: list[str], record: list[str]) -> dict[str, str]:
+    width = len(names)
+    raw = dict(zip(names, record, strict=False))
+    raw.update({f"_extra_{i}": v for i, v in enumerate(record[width:], start=1)})
+    return raw
+
+
+def _read_csv_slowly(data: bytes, names: list[str]) -> tuple[pl.DataFrame, list[BadRow]]:
+    """Record by record, for a file with ragged rows or unbalanced quotes.
+
+    Keeps each row's number and raw text. A quote that is never closed would
+    swallow the rest of the file into one cell: that row (its own line) is
+    quarantined instead and reading resumes on the next line.
+    """
+    # Long cells are refused later with a clear reason; the csv module's
+    # default limit (128 KiB) would stop the reading first.
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+    lines = io.StringIO(data.decode("utf-8"), newline="").readlines()
     width = len(names)
     columns: list[list[str]] = [[] for _ in names]
     numbers: list[int] = []
     bad: list[BadRow] = []
     number = 1
-    for record in reader:
+    feed = _LineFeed(lines, 1)
+    reader = csv.reader(feed, strict=True)
+    while True:
+        start = feed.position
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            number += 1
+            if feed.position >= len(lines) and "end of data" in str(exc):
+                # An unclosed quote: only its own line is the bad row.
+                text = lines[start]
+                reason = (
+                    "unclosed quote: a quoted cell that starts in this row is never closed; "
+                    "the row is set aside and reading resumes on the next line"
+                )
+                feed = _LineFeed(lines, start + 1)
+            else:
+                text = "".join(lines[start : feed.position])
+                reason = f"malformed quoting ({exc}): check the quotes in this row"
+                feed = _LineFeed(lines, feed.position)
+            cells = next(csv.reader([text]), [])
+            bad.append(
+                BadRow(number, None, text.rstrip("\r\n")[:200], reason, _raw_cells(names, cells))
+            )
+            reader = csv.reader(feed, strict=True)
+            continue
         if not record:
             continue
         number += 1
@@ -267,10 +351,11 @@ def _read_csv_slowly(
                 column.append(cell)
             numbers.append(number)
             continue
-        raw = dict(zip(names, record, strict=False))
-        raw.update({f"_extra_{i}": v for i, v in enumerate(record[width:], start=1)})
+        text = "".join(lines[start : feed.position]).rstrip("\r\n")
         reason = f"the row has {len(record)} cells but the header has {width}"
-        bad.append(BadRow(number, None, ",".join(record)[:200], reason, raw))
+        if any("\n" in cell or "\r" in cell for cell in record):
+            reason += " (a cell spans several lines: check for an unclosed quote)"
+        bad.append(BadRow(number, None, text[:200], reason, _raw_cells(names, record)))
     frame = pl.DataFrame(
         {ROW: pl.Series(numbers, dtype=pl.Int64)}
         | {n: pl.Series(c, dtype=pl.String) for n, c in zip(names, columns, strict=True)}

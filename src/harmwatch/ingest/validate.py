@@ -38,6 +38,9 @@ from harmwatch.ingest.reader import ROW
 ERROR_SCHEMA = {ROW: pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
 
 _AGE_MAX = 125
+#: A full UK postcode without its space, and an outward code alone (upper case).
+_FULL_POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+_OUTWARD_CODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
 #: Columns of areas computed from their geometry (see harmwatch.geo.areas).
 AREA_MEASURES = ("centroid_easting", "centroid_northing", "area_km2")
 
@@ -96,10 +99,12 @@ def match_columns(frame: pl.DataFrame, kind: KindSpec, file_name: str) -> pl.Dat
             row=1,
         )
     details = []
+    found = {c.strip().lower(): c for c in frame.columns if c != ROW and c not in kind.column_names}
     for column in missing:
-        found = [c for c in frame.columns if c != ROW and c not in kind.column_names]
-        close = get_close_matches(column, [c.lower() for c in found], n=1, cutoff=0.75)
-        details.append(f"{column!r}" + (f" (found {close[0]!r}: misspelt?)" if close else ""))
+        close = get_close_matches(column, list(found), n=1, cutoff=0.75)
+        details.append(
+            f"{column!r}" + (f" (found {found[close[0]]!r}: misspelt?)" if close else "")
+        )
     raise InputFileError(file_name, f"required column(s) missing: {', '.join(details)}", row=1)
 
 
@@ -263,16 +268,23 @@ def _column_checks(
         problems += _date_problems(frame, raw, parsed, name, now, "date-time (YYYY-MM-DDTHH:MM)")
     elif spec.type == "date":
         text = pl.when(raw.str.ends_with(" 00:00:00")).then(raw.str.slice(0, 10)).otherwise(raw)
-        parsed = text.str.to_date("%Y-%m-%d", strict=False)
+        # Polars would also take "2021-1-2": the contract says YYYY-MM-DD.
+        iso = text.str.contains(r"^\d{4}-\d\d-\d\d$")
+        parsed = pl.when(iso).then(text.str.to_date("%Y-%m-%d", strict=False))
         problems += _date_problems(
             frame, raw, parsed.cast(pl.Datetime("us")), name, now, "date (YYYY-MM-DD)", today
         )
     elif spec.type == "int":
         as_float = raw.cast(pl.Float64, strict=False)
-        parsed = pl.when(as_float == as_float.round(0)).then(as_float).cast(pl.Int64)
+        whole = as_float.is_finite() & (as_float == as_float.round(0)) & (as_float.abs() < 2**31)
+        parsed = pl.when(whole).then(as_float).cast(pl.Int64, strict=False)
         problems.append(
             _errors_where(
-                frame, raw.is_not_null() & parsed.is_null(), name, raw, "not a whole number"
+                frame,
+                raw.is_not_null() & parsed.is_null(),
+                name,
+                raw,
+                "not a whole number (or too large)",
             )
         )
         limit = _AGE_MAX if name == "age" else None
@@ -318,10 +330,21 @@ def _column_checks(
         )
     elif spec.type == "postcode":
         compact = raw.str.to_uppercase().str.replace_all(r"\s", "")
+        full = compact.str.contains(_FULL_POSTCODE)
         parsed = (
-            pl.when(compact.str.len_chars() > 3)
+            pl.when(full)
             .then(compact.str.slice(0, compact.str.len_chars() - 3) + " " + compact.str.slice(-3))
-            .otherwise(compact)
+            .when(compact.str.contains(_OUTWARD_CODE))
+            .then(compact)
+        )
+        problems.append(
+            _errors_where(
+                frame,
+                raw.is_not_null() & parsed.is_null(),
+                name,
+                raw,
+                "not a UK postcode (e.g. SW1A 1AA, or the outward code SW1A alone)",
+            )
         )
     else:
         parsed = raw
@@ -381,7 +404,11 @@ def _record_checks(frame: pl.DataFrame, typed: pl.DataFrame, kind: KindSpec) -> 
                 ),
             )
         )
-    if "date_of_birth" in typed.columns and kind.main_date in typed.columns:
+    if (
+        "date_of_birth" in kind.column_names
+        and "date_of_birth" in typed.columns
+        and kind.main_date in typed.columns
+    ):
         main = pl.col(kind.main_date).cast(pl.Date)
         problems.append(
             _errors_where(

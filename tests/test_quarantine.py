@@ -1,0 +1,266 @@
+"""Quarantined rows: listing, export for correction, and the corrected file re-loaded."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from harmwatch.errors import HarmWatchError
+from harmwatch.ingest.pipeline import ingest_file
+from harmwatch.quarantine import (
+    EXPORT_COLUMNS,
+    export_quarantined,
+    list_quarantined,
+    quarantine_sources,
+)
+from harmwatch.status import store_status
+
+OCCURRENCES = """\
+occurrence_id,kind,offence_group,occurred_from,Beat
+OCC1,crime,homicide,2024-01-05 10:00,A1
+OCC2,crime,gbh,2024-03-10,A2
+OCC3,crime,banana,2024-02-01 12:00,A3
+OCC4,crime,abh,not a date,A4
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.fixture
+def loaded(store_engine: Engine, tmp_path: Path) -> Iterator[Engine]:
+    """A store with one police_occurrences file: rows 4 and 5 quarantined."""
+    ingest_file(store_engine, "police_occurrences", write(tmp_path, "occ.csv", OCCURRENCES))
+    yield store_engine
+
+
+# --- list ------------------------------------------------------------------------------
+
+
+def test_list_unresolved_rows(loaded: Engine) -> None:
+    rows = list_quarantined(loaded)
+    assert [(r.file_name, r.row_number, r.record_id) for r in rows] == [
+        ("occ.csv", 4, "OCC3"),
+        ("occ.csv", 5, "OCC4"),
+    ]
+    first, second = rows
+    assert (first.kind, first.source, first.resolved) == ("police_occurrences", "police", False)
+    assert first.reasons.startswith("offence_group: unknown offence_group code")
+    assert [(e.column, e.value) for e in first.errors] == [("offence_group", "banana")]
+    assert [(e.column, e.value) for e in second.errors] == [("occurred_from", "not a date")]
+    assert first.raw == {
+        "occurrence_id": "OCC3",
+        "kind": "crime",
+        "offence_group": "banana",
+        "occurred_from": "2024-02-01 12:00",
+        "Beat": "A3",
+    }
+    payload = first.to_json()
+    assert payload["raw_row"]["Beat"] == "A3"
+    assert payload["errors"][0]["column"] == "offence_group"
+
+
+def test_list_filters(loaded: Engine, tmp_path: Path) -> None:
+    ingest_file(
+        loaded,
+        "police_occurrences",
+        write(tmp_path, "btp.csv", OCCURRENCES.replace("OCC", "BTP")),
+        source="btp",
+    )
+    assert len(list_quarantined(loaded)) == 4
+    assert {r.record_id for r in list_quarantined(loaded, source="btp")} == {"BTP3", "BTP4"}
+    assert len(list_quarantined(loaded, kind="police_occurrences", source="police")) == 2
+    assert list_quarantined(loaded, kind="deaths") == []
+    assert quarantine_sources(loaded, "police_occurrences") == ["btp", "police"]
+
+
+def test_list_unknown_source_names_the_sources(loaded: Engine) -> None:
+    with pytest.raises(HarmWatchError, match=r"source 'nhs'.*sources loaded: police"):
+        list_quarantined(loaded, source="nhs")
+    with pytest.raises(HarmWatchError, match="nothing deaths was loaded"):
+        list_quarantined(loaded, kind="deaths", source="police")
+
+
+def test_list_unknown_kind(loaded: Engine) -> None:
+    with pytest.raises(HarmWatchError, match="unknown kind 'crimes'"):
+        list_quarantined(loaded, kind="crimes")
+
+
+def test_empty_store_lists_nothing(store_engine: Engine) -> None:
+    assert list_quarantined(store_engine) == []
+    assert quarantine_sources(store_engine) == []
+
+
+# --- export ----------------------------------------------------------------------------
+
+
+def test_export_has_original_columns_and_guides(loaded: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "fix.csv"
+    result = export_quarantined(loaded, "police_occurrences", out)
+    assert (result.path, result.rows, result.source) == (out, 2, "police")
+    assert result.files == ("occ.csv",)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with a BOM
+    header, *rows = read_csv(out)
+    assert header == [
+        "occurrence_id",
+        "kind",
+        "offence_group",
+        "occurred_from",
+        "Beat",
+        *EXPORT_COLUMNS,
+    ]
+    assert tuple(header) == result.columns
+    assert rows[0][:5] == ["OCC3", "crime", "banana", "2024-02-01 12:00", "A3"]
+    assert rows[0][5:7] == ["4", "occ.csv"]
+    assert rows[0][7].startswith("offence_group: unknown offence_group code")
+    assert rows[1][:6] == ["OCC4", "crime", "abh", "not a date", "A4", "5"]
+
+
+def test_export_fix_and_reload_resolves(loaded: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "fix.csv"
+    export_quarantined(loaded, "police_occurrences", out)
+    text = out.read_text(encoding="utf-8-sig")
+    fixed = write(
+        tmp_path, "fixed.csv", text.replace("banana", "gbh").replace("not a date", "2024-02-03")
+    )
+
+    result = ingest_file(loaded, "police_occurrences", fixed)
+
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    assert result.quarantine_resolved == 2
+    assert list_quarantined(loaded) == []
+    everything = list_quarantined(loaded, include_resolved=True)
+    assert [r.resolved_by_extract_id for r in everything] == [result.extract_id] * 2
+    status = store_status(loaded)
+    [entry] = status.kinds
+    assert (entry.records, entry.quarantined_unresolved, entry.quarantined_resolved) == (4, 0, 2)
+    # Nothing left to export; --all still gives the rows, for review.
+    again = export_quarantined(loaded, "police_occurrences", tmp_path / "none.csv")
+    assert (again.path, again.rows) == (None, 0)
+    assert not (tmp_path / "none.csv").exists()
+    review = export_quarantined(
+        loaded, "police_occurrences", tmp_path / "all.csv", include_resolved=True
+    )
+    assert review.rows == 2
+
+
+def test_export_reload_of_a_still_bad_row_keeps_one_set_of_guide_columns(
+    loaded: Engine, tmp_path: Path
+) -> None:
+    first = tmp_path / "fix.csv"
+    export_quarantined(loaded, "police_occurrences", first)
+    half_fixed = first.read_text(encoding="utf-8-sig").replace("banana", "gbh")
+    ingest_file(loaded, "police_occurrences", write(tmp_path, "half.csv", half_fixed))
+    # OCC4 is now quarantined by two loads: exported once, as the latest load had it.
+    second = tmp_path / "fix2.csv"
+    result = export_quarantined(loaded, "police_occurrences", second)
+    assert (result.rows, result.superseded) == (1, 1)
+    header, row = read_csv(second)
+    assert header == [
+        "occurrence_id",
+        "kind",
+        "offence_group",
+        "occurred_from",
+        "Beat",
+        *EXPORT_COLUMNS,
+    ]
+    assert row[:6] == ["OCC4", "crime", "abh", "not a date", "A4", "3"]
+    assert row[6] == "half.csv"
+
+
+def test_export_union_of_columns_in_first_seen_order(loaded: Engine, tmp_path: Path) -> None:
+    other = """\
+occurrence_id,Sector,kind,offence_group,occurred_from,weapon
+OCC7,S1,crime,gbh,2024-05-01,spoon
+"""
+    ingest_file(loaded, "police_occurrences", write(tmp_path, "may.csv", other))
+    out = tmp_path / "fix.csv"
+    result = export_quarantined(loaded, "police_occurrences", out)
+    assert result.rows == 3
+    assert result.files == ("occ.csv", "may.csv")
+    header, *rows = read_csv(out)
+    assert header[:7] == [
+        "occurrence_id",
+        "kind",
+        "offence_group",
+        "occurred_from",
+        "Beat",
+        "Sector",
+        "weapon",
+    ]
+    assert rows[0][5:7] == ["", ""]  # occ.csv had no Sector, no weapon
+    assert rows[2][:7] == ["OCC7", "crime", "gbh", "2024-05-01", "", "S1", "spoon"]
+
+
+def test_export_needs_a_source_when_several_have_rows(loaded: Engine, tmp_path: Path) -> None:
+    ingest_file(
+        loaded,
+        "police_occurrences",
+        write(tmp_path, "btp.csv", OCCURRENCES.replace("OCC", "BTP")),
+        source="btp",
+    )
+    out = tmp_path / "fix.csv"
+    with pytest.raises(HarmWatchError, match=r"several sources \(btp, police\)"):
+        export_quarantined(loaded, "police_occurrences", out)
+    assert not out.exists()
+    result = export_quarantined(loaded, "police_occurrences", out, source="btp")
+    assert (result.rows, result.source) == (2, "btp")
+    assert [r[0] for r in read_csv(out)[1:]] == ["BTP3", "BTP4"]
+
+
+def test_export_unknown_source_and_kind(loaded: Engine, tmp_path: Path) -> None:
+    with pytest.raises(HarmWatchError, match="sources loaded: police"):
+        export_quarantined(loaded, "police_occurrences", tmp_path / "x.csv", source="nhs")
+    with pytest.raises(HarmWatchError, match="unknown kind"):
+        export_quarantined(loaded, "crimes", tmp_path / "x.csv")
+
+
+def test_export_to_a_missing_folder(loaded: Engine, tmp_path: Path) -> None:
+    with pytest.raises(HarmWatchError, match="does not exist"):
+        export_quarantined(loaded, "police_occurrences", tmp_path / "no" / "fix.csv")
+
+
+def test_export_replaces_an_existing_file(loaded: Engine, tmp_path: Path) -> None:
+    out = write(tmp_path, "fix.csv", "old\n")
+    export_quarantined(loaded, "police_occurrences", out)
+    assert read_csv(out)[0][0] == "occurrence_id"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_export_keeps_non_ascii_text(store_engine: Engine, tmp_path: Path) -> None:
+    text = OCCURRENCES.replace("A3", "Zoë's café")
+    ingest_file(store_engine, "police_occurrences", write(tmp_path, "occ.csv", text))
+    out = tmp_path / "fix.csv"
+    export_quarantined(store_engine, "police_occurrences", out)
+    assert read_csv(out)[1][4] == "Zoë's café"
+
+
+def test_export_warns_about_derived_ids(store_engine: Engine, tmp_path: Path) -> None:
+    people = """\
+occurrence_id,role
+OCC1,victim
+OCC1,martian
+"""
+    ingest_file(store_engine, "police_people", write(tmp_path, "people.csv", people))
+    result = export_quarantined(store_engine, "police_people", tmp_path / "fix.csv")
+    assert result.rows == 1
+    [note] = result.notes
+    assert "1 row(s) have no involvement_id" in note
+
+    with_ids = "occurrence_id,involvement_id,role\nOCC2,P1,victim\nOCC2,P2,martian\n"
+    ingest_file(store_engine, "police_people", write(tmp_path, "ids.csv", with_ids))
+    result = export_quarantined(store_engine, "police_people", tmp_path / "fix.csv")
+    assert result.rows == 2
+    assert "1 row(s)" in result.notes[0]  # the one of people.csv only
