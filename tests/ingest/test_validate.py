@@ -8,8 +8,8 @@ from typing import Any
 
 import polars as pl
 import pytest
-
 from _ingest_support import NOW
+
 from harmwatch.contract import KINDS
 from harmwatch.errors import InputFileError
 from harmwatch.geo.coordinates import bng_to_wgs84
@@ -39,8 +39,7 @@ def check(kind: str, records: list[dict[str, Any]]) -> Validated:
 
 def problems(result: Validated) -> list[tuple[int, str, str, str]]:
     return [
-        (r[ROW], r["column"], r["value"], r["reason"])
-        for r in result.errors.iter_rows(named=True)
+        (r[ROW], r["column"], r["value"], r["reason"]) for r in result.errors.iter_rows(named=True)
     ]
 
 
@@ -223,9 +222,7 @@ def test_missing_required_column_is_a_file_error() -> None:
 
 
 def test_misspelt_required_column_suggests_the_header_found() -> None:
-    records = [
-        {("Ofence_Group" if k == "offence_group" else k): v for k, v in OCCURRENCE.items()}
-    ]
+    records = [{("Ofence_Group" if k == "offence_group" else k): v for k, v in OCCURRENCE.items()}]
     with pytest.raises(InputFileError, match=r"'offence_group' \(found 'Ofence_Group': misspelt"):
         check("police_occurrences", records)
 

@@ -262,13 +262,13 @@ class Mapping:
         if not isinstance(ignore, list) or not all(isinstance(c, str) for c in ignore):
             problems.append("'ignore' must be a list of file column names")
             ignore = []
-        extra = document.get("extra") or {}
-        if not isinstance(extra, dict):
+        extra_spec = document.get("extra") or {}
+        if not isinstance(extra_spec, dict):
             problems.append("'extra' must map names to file columns")
-            extra = {}
-        extra = {str(k): str(v) for k, v in extra.items()}
+            extra_spec = {}
+        extra_names = {str(k): str(v) for k, v in extra_spec.items()}
         if kind in KINDS:
-            problems += _extra_name_problems(extra, KINDS[kind])
+            problems += _extra_name_problems(extra_names, KINDS[kind])
             allowed = set(KINDS[kind].column_names)
             for target in rules:
                 if target not in allowed:
@@ -287,7 +287,7 @@ class Mapping:
             sheet=document.get("sheet"),
             rules=rules,
             ignore=tuple(ignore),
-            extra=extra,
+            extra=extra_names,
         )
 
     def apply(self, frame: pl.DataFrame, file_name: str, kind: KindSpec) -> pl.DataFrame:
