@@ -342,23 +342,54 @@ def write_csv(frame: pl.DataFrame, path: Path) -> None:
 # --------------------------------------------------------------------------
 
 
+# A tiny stdlib-only launcher for when /usr/bin/time is absent. Peak RSS must be
+# read from a small parent: on Linux a child's ru_maxrss starts from the RSS of
+# the process it was forked from (exec records the old image's high-water mark),
+# so measuring from this (polars-sized) process would overstate small children.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(child.pid, 0)
+sys.stderr.write("\\nMaximum resident set size (kbytes): %d\\n" % usage.ru_maxrss)
+sys.stderr.write("User time (seconds): %.2f\\nSystem time (seconds): %.2f\\n"
+                 % (usage.ru_utime, usage.ru_stime))
+sys.exit(os.waitstatus_to_exitcode(status) & 0xFF)
+"""
+
+
+def _measurer() -> list[str]:
+    """``/usr/bin/time -v`` when present, else the stdlib launcher above."""
+    gnu_time = Path("/usr/bin/time")
+    if gnu_time.exists():
+        return [str(gnu_time), "-v"]
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER]
+
+
+def _time_field(text: str, label: str) -> float:
+    for line in reversed(text.splitlines()):
+        if line.strip().startswith(label):
+            return float(line.rsplit(":", 1)[1])
+    raise ValueError(f"no {label!r} in the measurer's output")
+
+
 def run_measured(cmd: list[str], log_base: Path) -> dict[str, Any]:
-    """Run ``cmd``; wall seconds and the child's own peak RSS (``os.wait4``)."""
+    """Run ``cmd``: wall seconds, and the child's own peak RSS and CPU times."""
     with open(f"{log_base}.out", "wb") as out, open(f"{log_base}.err", "wb") as err:
         began = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
+        returncode = subprocess.run([*_measurer(), *cmd], stdout=out, stderr=err).returncode
         seconds = time.perf_counter() - began
-    child.returncode = os.waitstatus_to_exitcode(status)
+    stderr = Path(f"{log_base}.err").read_text(errors="replace")
     return {
         "cmd": cmd,
         "seconds": round(seconds, 3),
-        "user_s": round(usage.ru_utime, 2),
-        "sys_s": round(usage.ru_stime, 2),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),  # Linux: KiB
-        "returncode": child.returncode,
+        "loadavg_1min_after": os.getloadavg()[0],
+        "user_s": _time_field(stderr, "User time (seconds)"),
+        "sys_s": _time_field(stderr, "System time (seconds)"),
+        "peak_rss_mib": round(_time_field(stderr, "Maximum resident set size (kbytes)") / 1024, 1),
+        "measured_with": _measurer()[0],
+        "returncode": returncode,
         "stdout": Path(f"{log_base}.out").read_text(errors="replace"),
-        "stderr": Path(f"{log_base}.err").read_text(errors="replace"),
+        "stderr": stderr,
     }
 
 
@@ -637,6 +668,209 @@ def profile(csv_path: Path, work: Path, out_base: Path) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------
+# Experiments: what the optimisation proposals would gain
+# --------------------------------------------------------------------------
+
+
+def _timed(results: dict[str, Any], label: str, fn: Callable[[], Any]) -> Any:
+    began = time.perf_counter()
+    value = fn()
+    results[label] = round(time.perf_counter() - began, 3)
+    print(f"  {label:<58} {results[label]:>8.2f} s", file=sys.stderr)
+    return value
+
+
+def _experiment_run(csv_path: Path, work: Path, out_json: Path) -> None:
+    """In a fresh process: time alternatives to the costly steps, on the same data.
+
+    Each alternative is timed on its own, so the figures say what a change to
+    one step of the pipeline would save; none of this changes the package.
+    """
+    import io
+    import sqlite3
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from harmwatch.contract import KINDS
+    from harmwatch.ingest import load, reader
+    from harmwatch.ingest.validate import validate
+    from harmwatch.store.database import open_store
+
+    spec = KINDS[KIND]
+    out: dict[str, Any] = {}
+    print("reading:", file=sys.stderr)
+    raw = _timed(out, "read_table (as is)", lambda: reader.read_table(csv_path))
+    _timed(out, "  sha256_of", lambda: reader.sha256_of(csv_path))
+    data = _timed(out, "  path.read_bytes", csv_path.read_bytes)
+    _timed(out, "  bytes.decode('utf-8') (discarded str)", lambda: data.decode("utf-8"))
+    names = list(raw.frame.columns[:-1])
+    string_types = {n: pa.string() for n in names}
+    arrow_opts = {
+        "read_options": pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+        "convert_options": pacsv.ConvertOptions(
+            column_types=string_types,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+    _timed(
+        out,
+        "  pyarrow read_csv from BytesIO (newlines_in_values=True)",
+        lambda: pacsv.read_csv(
+            io.BytesIO(data),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            **arrow_opts,
+        ),
+    )
+    table = _timed(
+        out,
+        "  pyarrow read_csv from path (newlines_in_values=False)",
+        lambda: pacsv.read_csv(str(csv_path), **arrow_opts),
+    )
+    _timed(out, "  polars.from_arrow", lambda: pl.from_arrow(table))
+    data, table = b"", None  # free them (the lambdas above are done)
+    _timed(
+        out,
+        "  polars.read_csv(infer_schema=False) (all text)",
+        lambda: pl.read_csv(csv_path, infer_schema=False, missing_utf8_is_empty_string=True),
+    )
+    print("validating:", file=sys.stderr)
+    checked = _timed(
+        out, "validate (as is)", lambda: validate(raw.frame, spec, file_name=str(csv_path))
+    )
+    clean = checked.clean
+    print("hashing:", file=sys.stderr)
+    columns = [c for c in clean.columns if c != "__row"]
+    hashes = _timed(out, "row_hashes (as is)", lambda: load.row_hashes(clean, columns))
+    _timed(
+        out,
+        "  polars concat_str only (the text row_hashes hashes)",
+        lambda: clean.select(
+            pl.concat_str(
+                [pl.col(c).cast(pl.String).fill_null("\x00") for c in columns], separator="\x1f"
+            )
+        ),
+    )
+    ready = _timed(out, "  _sql_ready (text dates, 0/1 booleans)", lambda: load._sql_ready(clean))
+
+    def md5_of_ready_text() -> Any:
+        import duckdb
+
+        text = ready.select(
+            pl.concat_str([pl.col(c).cast(pl.String).fill_null("\x00") for c in columns],
+                          separator="\x1f").alias("t")
+        )  # fmt: skip
+        con = duckdb.connect()
+        try:
+            con.register("text_rows", text.to_arrow())
+            return con.sql("select md5(t) from text_rows").pl()
+        finally:
+            con.close()
+
+    _timed(out, "  md5 of the _sql_ready text (hash what is stored; no 2nd strftime)",
+           md5_of_ready_text)  # fmt: skip
+    clean = clean.with_columns(hashes)
+    print("inserting (fresh store each time; 1M rows, one transaction):", file=sys.stderr)
+    template = work / "template.db"
+    for path in work.glob("template.db*"):
+        path.unlink()
+    open_store(f"sqlite:///{template}").dispose()
+    frame = load._sql_ready(
+        clean.drop("__row").with_columns(pl.lit("police").alias("source"), pl.lit(1).alias("extract_id"))
+    )  # fmt: skip
+    insert_columns = frame.columns
+    sql = (
+        f'INSERT INTO "{KIND}" ({", ".join(insert_columns)}) '
+        f"VALUES ({', '.join('?' for _ in insert_columns)})"
+    )
+    rows = _timed(out, "  DataFrame.rows() of all rows (Python tuples)", frame.rows)
+
+    def fresh(pragmas: list[str], drop_indexes: bool = False) -> sqlite3.Connection:
+        db = work / "experiment.db"
+        for path in work.glob("experiment.db*"):
+            path.unlink()
+        shutil.copy(template, db)
+        con = sqlite3.connect(db, isolation_level=None)
+        for pragma in ["PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL",
+                       "PRAGMA synchronous=NORMAL", *pragmas]:  # fmt: skip
+            con.execute(pragma)
+        con.execute(
+            "INSERT INTO extracts (extract_id, kind, source, file_name, sha256, tokens_only, "
+            "loaded_at, rows_read, rows_loaded, rows_updated, rows_unchanged, rows_quarantined) "
+            "VALUES (1, 'k', 'police', 'f', 's', 0, '2025-01-01', 0, 0, 0, 0, 0)"
+        )
+        if drop_indexes:
+            for (name,) in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL",
+                (KIND,),
+            ).fetchall():
+                con.execute(f"DROP INDEX {name}")
+        return con
+
+    def insert(pragmas: list[str], drop_indexes: bool = False) -> None:
+        con = fresh(pragmas, drop_indexes)
+        con.execute("BEGIN")
+        cursor = con.cursor()
+        for offset in range(0, len(rows), 50_000):
+            cursor.executemany(sql, rows[offset : offset + 50_000])
+        con.execute("COMMIT")
+        con.close()
+
+    def insert_then_index(pragmas: list[str]) -> None:
+        template_con = sqlite3.connect(template)
+        indexes = [
+            sql_text
+            for (sql_text,) in template_con.execute(
+                "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL",
+                (KIND,),
+            )
+        ]
+        template_con.close()
+        con = fresh(pragmas, drop_indexes=True)
+        con.execute("BEGIN")
+        cursor = con.cursor()
+        for offset in range(0, len(rows), 50_000):
+            cursor.executemany(sql, rows[offset : offset + 50_000])
+        for statement in indexes:
+            con.execute(statement)
+        con.execute("COMMIT")
+        con.close()
+
+    _timed(out, "  executemany, store pragmas (as is)", lambda: insert([]))
+    big_cache = ["PRAGMA cache_size=-262144"]
+    _timed(out, "  executemany + cache_size 256 MiB", lambda: insert(big_cache))
+    _timed(out, "  executemany, secondary indexes made after the insert",
+           lambda: insert_then_index([]))  # fmt: skip
+    _timed(out, "  executemany, indexes after + cache_size 256 MiB",
+           lambda: insert_then_index(big_cache))  # fmt: skip
+    _timed(out, "  executemany, no secondary indexes at all (floor)",
+           lambda: insert([], drop_indexes=True))  # fmt: skip
+    _timed(
+        out,
+        "  executemany, foreign_keys=OFF (+ as is)",
+        lambda: insert(["PRAGMA foreign_keys=OFF"]),
+    )
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:
+        print("  (adbc_driver_sqlite not importable: Arrow bulk insert not timed)", file=sys.stderr)
+    else:
+        arrow = frame.to_arrow()
+
+        def adbc_ingest(drop: bool) -> None:
+            fresh([], drop_indexes=drop).close()
+            with adbc.connect(str(work / "experiment.db")) as con:
+                with con.cursor() as cur:
+                    cur.execute("PRAGMA foreign_keys=ON")
+                    cur.adbc_ingest(KIND, arrow, mode="append")
+                con.commit()
+
+        _timed(out, "  ADBC sqlite adbc_ingest from Arrow (as is)", lambda: adbc_ingest(False))
+    out_json.write_text(json.dumps(out, indent=2))
+
+
+# --------------------------------------------------------------------------
 # 4. Report
 # --------------------------------------------------------------------------
 
@@ -684,7 +918,8 @@ def table(report: dict[str, Any]) -> str:
         f"CSV size                     {report['csv_mib']:>10.1f} MiB",
         f"sqlite3 .import (untyped)    {imp['seconds']:>10.2f} s  peak {imp['peak_rss_mib']:.0f} MiB",
         f"harmwatch ingest, first load {first['seconds']:>10.2f} s  peak {first['peak_rss_mib']:.0f} MiB",
-        f"  ratio to .import           {report['ratio']:>10.2f} x  (goal <= {GOAL_RATIO:g})",
+        f"  ratio to .import           {report['ratio']:>10.2f} x  (goal <= {GOAL_RATIO:g});"
+        f" CPU-time ratio {report['cpu_ratio']:.2f} x",
         f"harmwatch re-load same file  {again['seconds']:>10.2f} s  peak {again['peak_rss_mib']:.0f} MiB",
         f"harmwatch update (1% changed){update['seconds']:>10.2f} s  peak {update['peak_rss_mib']:.0f} MiB"
         f"  ({update['result']['rows_updated']:,} updated)",
@@ -710,7 +945,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--_stage-run", nargs=3, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--_profile-run", nargs=3, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--_generate", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--_experiment-run", nargs=3, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--experiments",
+        action="store_true",
+        help="also time alternatives to the costly steps (see the README's proposals)",
+    )
     args = parser.parse_args(argv)
+    if args._experiment_run:
+        _experiment_run(*args._experiment_run)
+        return 0
+    if args._generate:
+        rows, seed, folder = int(args._generate[0]), int(args._generate[1]), Path(args._generate[2])
+        base = generate(rows, seed)
+        write_csv(base, folder / "police_occurrences.csv")
+        write_csv(updated_extract(base, seed), folder / "police_occurrences_2.csv")
+        return 0
     if args._stage_run:
         _stage_run(*args._stage_run)
         return 0
@@ -722,17 +973,33 @@ def main(argv: list[str] | None = None) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="hw-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        began = time.perf_counter()
-        base = generate(args.rows, args.seed)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         base_csv, update_csv = work / "police_occurrences.csv", work / "police_occurrences_2.csv"
-        write_csv(base, base_csv)
-        write_csv(updated_extract(base, args.seed), update_csv)
-        del base
-        print(
-            f"generated {args.rows:,} rows ({base_csv.stat().st_size / 2**20:.1f} MiB) "
-            f"in {time.perf_counter() - began:.1f} s in {work}",
-            file=sys.stderr,
-        )
+        stamp = work / "generated.json"
+        wanted = {"rows": args.rows, "seed": args.seed}
+        if stamp.exists() and json.loads(stamp.read_text()) == wanted and update_csv.exists():
+            print(f"reusing the CSVs in {work}", file=sys.stderr)
+        else:
+            began = time.perf_counter()
+            # In a child process, so that this one stays small (see _LAUNCHER).
+            subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--_generate",
+                 str(args.rows), str(args.seed), str(work)],
+                check=True,
+            )  # fmt: skip
+            stamp.write_text(json.dumps(wanted))
+            print(
+                f"generated {args.rows:,} rows ({base_csv.stat().st_size / 2**20:.1f} MiB) "
+                f"in {time.perf_counter() - began:.1f} s in {work}",
+                file=sys.stderr,
+            )
+        load_at_start = os.getloadavg()[0]
+        if load_at_start > 0.5 * (os.cpu_count() or 1):
+            print(
+                f"warning: load average {load_at_start:.1f} on {os.cpu_count()} CPUs: "
+                "other work is running, timings will be noisy",
+                file=sys.stderr,
+            )
         imp = sqlite_import(cli, base_csv, work / "import.db")
         if imp["rows_in_table"] != args.rows:
             sys.exit(f"error: .import loaded {imp['rows_in_table']} rows, not {args.rows}")
@@ -746,6 +1013,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         first = runs["first_load"]
         ratio = first["seconds"] / imp["seconds"]
+        cpu_ratio = (first["user_s"] + first["sys_s"]) / (imp["user_s"] + imp["sys_s"])
         report: dict[str, Any] = {
             "benchmark": "ingest_sqlite",
             "when": datetime.now().isoformat(timespec="seconds"),
@@ -759,6 +1027,10 @@ def main(argv: list[str] | None = None) -> int:
             },
             "harmwatch_startup_s": startup_seconds(),
             "ratio": round(ratio, 2),
+            # CPU seconds (user+sys) of the two processes: less sensitive to other
+            # load on a shared machine, but harmwatch uses every core, sqlite3 one.
+            "cpu_ratio": round(cpu_ratio, 2),
+            "loadavg_1min_at_start": load_at_start,
             "goal": {
                 "ratio_max": GOAL_RATIO,
                 "rss_max_mib": GOAL_RSS_MIB,
@@ -782,6 +1054,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"{'  ' * stage['depth']}{stage['stage']:<40} {stage['seconds']:>8.2f} s"
                     f"  x{stage['calls']:<3} rss {stage['rss_mib']:>7.0f}  peak {stage['peak_mib']:>7.0f} MiB"
                 )
+        if args.experiments:
+            print("timing alternatives in-process...", file=sys.stderr)
+            experiments_json = work / "experiments.json"
+            subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--_experiment-run",
+                 str(base_csv), str(work), str(experiments_json)],
+                check=True,
+            )  # fmt: skip
+            report["experiments_s"] = json.loads(experiments_json.read_text())
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2) + "\n")
         print(f"wrote {args.out}", file=sys.stderr)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from _ingest_support import dump, ingest, occ_csv, occ_line, rows, table_rows, write
+from sqlalchemy import Engine
 
 
 def test_newer_extract_updates_and_keeps_history(store_engine: Engine, tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from _ingest_support import dump, ingest, occ_csv, occ_line, rows, table_rows, write
 from sqlalchemy import Engine
 
-from _ingest_support import dump, ingest, occ_csv, occ_line, rows, table_rows, write
-from harmwatch.ingest import pipeline
+from harmwatch.errors import HarmWatchError
 from harmwatch.ingest.pipeline import ERRORS_SHOWN
 
 
@@ -75,6 +75,6 @@ def test_a_source_name_too_long_for_the_store_is_refused(
     store_engine: Engine, tmp_path: Path
 ) -> None:
     before = dump(store_engine)
-    with pytest.raises(pipeline.HarmWatchError, match="at most 100 characters"):
+    with pytest.raises(HarmWatchError, match="at most 100 characters"):
         ingest(store_engine, write(tmp_path, occ_csv(occ_line("A1"))), source="x" * 101)
     assert dump(store_engine) == before

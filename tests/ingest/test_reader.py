@@ -199,3 +199,13 @@ def test_xlsx_first_sheet_is_read_and_the_warning_names_the_sheets(tmp_path: Pat
     assert notes.warnings == []
     with pytest.raises(InputFileError, match=r"no sheet .Nope.*Crimes, Notes, Lookups"):
         read_table(path, sheet="Nope")
+
+
+def test_xlsx_empty_rows_are_skipped_and_row_numbers_are_excels(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "gaps.xlsx",
+        {"Data": [["occurrence_id", "kind"], ["A1", "crime"], [None, None], ["A3", "crime"]]},
+    )
+    table = read_table(path)
+    assert table.frame.get_column("occurrence_id").to_list() == ["A1", "A3"]
+    assert table.frame.get_column(ROW).to_list() == [2, 4]

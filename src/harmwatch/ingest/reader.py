@@ -6,7 +6,8 @@ with what the file really said. Each row keeps its number in the ``__row``
 column, counted as a spreadsheet shows it: the header is row 1 and the first
 record row 2 (blank lines are skipped and not counted).
 
-Rows that cannot be split into the header's columns (ragged rows) and cells
+Rows that cannot be split into the header's columns (ragged rows), a row whose
+quote is never closed (only that line: reading resumes on the next) and cells
 too long to be real (usually an unclosed quote) are not dropped: they are
 returned in :attr:`RawTable.bad_rows` so the loader quarantines them.
 """
@@ -419,6 +420,8 @@ def _read_xlsx(path: Path, digest: str, sheet: str | None) -> RawTable:
     frame = frame.with_columns(pl.all().cast(pl.String).fill_null(""))
     frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
     frame = frame.select(*names, ROW)
+    # Like blank lines of a CSV, empty rows are skipped (numbers stay Excel's).
+    frame = frame.filter(~pl.all_horizontal([pl.col(n).str.strip_chars() == "" for n in names]))
     frame, long_rows = _refuse_long_cells(frame, names)
     return RawTable(
         path=path,

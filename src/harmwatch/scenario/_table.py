@@ -8,7 +8,7 @@ only turned into polars columns at the end. Categorical text becomes a polars
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +21,8 @@ __all__ = [
     "Table",
     "Vocab",
     "code_index",
-    "datetime_series",
     "date_series",
+    "datetime_series",
     "enum_series",
     "format_ids",
     "pick",
@@ -101,7 +101,7 @@ def code_index(codes: Sequence[str], value: str) -> int:
 
 
 def pick(
-    rng: np.random.Generator, n: int, weights: dict[str, float], codes: Sequence[str]
+    rng: np.random.Generator, n: int, weights: Mapping[str, float], codes: Sequence[str]
 ) -> Array:
     """Draw ``n`` codes (as indexes into ``codes``) with the given weights."""
     idx = np.array([code_index(codes, k) for k in weights], dtype=np.int32)

@@ -102,20 +102,24 @@ class FaultPlan:
 
 
 def _date_text(value: object, kind: str) -> str:
-    text = str(value)[:16].replace(" ", "T")
+    text = str(value)[:19].replace(" ", "T")
     year, month = text[:4], int(text[5:7])
     if kind == "future_date":
         return f"{int(year) + 100}{text[4:]}"
-    bad = {2: "02-30", 4: "04-31", 6: "06-31", 9: "09-31", 11: "11-31"}.get(month, f"13-{text[8:10]}")
+    bad = {2: "02-30", 4: "04-31", 6: "06-31", 9: "09-31", 11: "11-31"}.get(
+        month, f"13-{text[8:10]}"
+    )
     return f"{year}-{bad}{text[10:]}"
 
 
-def plan_faults(rng: np.random.Generator, kind: str, frame: pl.DataFrame, protected: Array, rate: float = 0.01) -> FaultPlan:
+def plan_faults(
+    rng: np.random.Generator, kind: str, frame: pl.DataFrame, protected: Array, rate: float = 0.01
+) -> FaultPlan:
     """Choose ~``rate`` of the rows of ``frame`` and a fault for each."""
     n = frame.height
     id_col, cat_col, date_col, req_col, has_nhs = _TARGETS[kind]
     types = [t for t in FAULT_TYPES if has_nhs or t != "bad_nhs_checksum"]
-    k = min(max(len(types), int(round(rate * n))), max(0, (n - int(protected.sum())) // 2))
+    k = min(max(len(types), round(rate * n)), max(0, (n - int(protected.sum())) // 2))
     free = np.flatnonzero(~protected)
     chosen = np.sort(rng.choice(free, size=k, replace=False)) if k else np.zeros(0, dtype=np.int64)
     kinds = [types[i % len(types)] for i in rng.permutation(k)]
@@ -132,17 +136,24 @@ def plan_faults(rng: np.random.Generator, kind: str, frame: pl.DataFrame, protec
         elif t in ("impossible_date", "future_date"):
             value = dates[row]
             if value is None:  # e.g. no date of birth recorded: invent one
-                value = f"19{int(rng.integers(50, 99))}-0{int(rng.integers(1, 9))}-1{int(rng.integers(0, 9))}"
+                year, month = int(rng.integers(1950, 1999)), int(rng.integers(1, 10))
+                value = f"{year}-0{month}-1{int(rng.integers(0, 9))}"
             inplace[row] = (t, date_col, _date_text(value, t))
         elif t == "missing_required":
             inplace[row] = (t, req_col, None)
         else:
             assert nhs is not None
-            stem = nhs[row] // 10 if nhs[row] is not None else int(rng.integers(400_000_000, 799_999_999))
+            stem = (
+                nhs[row] // 10
+                if nhs[row] is not None
+                else int(rng.integers(400_000_000, 799_999_999))
+            )
             good = int(nhs_check_digit(np.array([stem]))[0])
             wrong = (good + int(rng.integers(1, 9))) % 10
             inplace[row] = (t, "nhs_number", f"{stem}{wrong}")
-    keys = np.concatenate([np.arange(n) * 2, np.array([after * 2 + 1 for _, after in copies], dtype=np.int64)])
+    keys = np.concatenate(
+        [np.arange(n) * 2, np.array([after * 2 + 1 for _, after in copies], dtype=np.int64)]
+    )
     source = np.concatenate([np.arange(n), np.array([s for s, _ in copies], dtype=np.int64)])
     perm = np.argsort(keys, kind="stable")
     order = source[perm]

@@ -16,8 +16,8 @@ import polars as pl
 from harmwatch.contract import KINDS, codes
 from harmwatch.scenario._table import (
     Array,
-    datetime_series,
     date_series,
+    datetime_series,
     enum_series,
     format_ids,
 )
@@ -28,8 +28,16 @@ from harmwatch.scenario.occurrences import AGE_BANDS, HO_CODES, Police
 from harmwatch.scenario.partners import OUTCOMES, Council, Ed
 from harmwatch.scenario.population import Persons, person_refs, render
 
-__all__ = ["Built", "ID_FORMATS", "council_frame", "deaths_frame", "ed_frame", "institutions_frame",
-           "occurrence_frame", "people_frame"]  # fmt: skip
+__all__ = [
+    "ID_FORMATS",
+    "Built",
+    "council_frame",
+    "deaths_frame",
+    "ed_frame",
+    "institutions_frame",
+    "occurrence_frame",
+    "people_frame",
+]
 
 #: Identifier prefix and digits of each kind's id column.
 ID_FORMATS = {
@@ -67,7 +75,9 @@ def _ids(kind: str, rank: Array) -> pl.Series:
     return format_ids(KINDS[kind].id_column, prefix, rank + 1, width)
 
 
-def location_columns(geo: Geography, x: Array, y: Array, mode: Array, area: Array) -> list[pl.Series]:
+def location_columns(
+    geo: Geography, x: Array, y: Array, mode: Array, area: Array
+) -> list[pl.Series]:
     """easting, northing, lat, lon (by ``mode``: 0 grid, 1 WGS84, 2 none) and area_code."""
     grid, wgs = mode == 0, mode == 1
     lat, lon = np.full(len(x), np.nan), np.full(len(x), np.nan)
@@ -89,7 +99,9 @@ def location_columns(geo: Geography, x: Array, y: Array, mode: Array, area: Arra
 def text_series(name: str, values: list[str], index: Array) -> pl.Series:
     """``values[index]`` as text (values may repeat), null where ``index`` < 0."""
     idx = np.asarray(index, dtype=np.int64)
-    out = pl.Series(name, values, dtype=pl.String).gather(pl.Series(np.maximum(idx, 0).astype(np.uint32)))
+    out = pl.Series(name, values, dtype=pl.String).gather(
+        pl.Series(np.maximum(idx, 0).astype(np.uint32))
+    )
     missing = np.flatnonzero(idx < 0)
     return (out.scatter(missing, None) if len(missing) else out).alias(name)
 
@@ -107,13 +119,16 @@ def _order(t: Array) -> tuple[Array, Array]:
     return order, rank
 
 
-def occurrence_frame(rng: np.random.Generator, police: Police, geo: Geography) -> Built:
+def occurrence_frame(police: Police, geo: Geography) -> Built:
     """police_occurrences.csv."""
     occ = police.occ
     order, rank = _order(occ["t"])
     o = occ.take(order)
     og = codes.OFFENCE_GROUP
-    incident = np.isin(o["offence"], [og.index(g) for g in ("domestic_incident", "concern_for_welfare", "missing_person")])
+    incident = np.isin(
+        o["offence"],
+        [og.index(g) for g in ("domestic_incident", "concern_for_welfare", "missing_person")],
+    )
     ho_vocab = list(dict.fromkeys(HO_CODES.values()))
     ho_of = np.array([ho_vocab.index(HO_CODES[g]) if g in HO_CODES else -1 for g in og])
     ho_idx = np.where(incident, -1, ho_of[o["offence"]])
@@ -141,7 +156,9 @@ def occurrence_frame(rng: np.random.Generator, police: Police, geo: Geography) -
     return Built(pl.DataFrame(cols), rank, np.full(len(o), -1), o["protected"])
 
 
-def people_frame(rng: np.random.Generator, police: Police, persons: Persons, occ_rank: Array) -> Built:
+def people_frame(
+    rng: np.random.Generator, police: Police, persons: Persons, occ_rank: Array
+) -> Built:
     """police_people.csv: rows grouped by occurrence (file order), victims first."""
     p = police.people
     occ_pos = occ_rank[p["occ"]]
@@ -155,7 +172,9 @@ def people_frame(rng: np.random.Generator, police: Police, persons: Persons, occ
     start = np.maximum.accumulate(np.where(first, np.arange(len(pos)), 0))
     n = np.arange(len(pos)) - start + 1
     occ_ids = _ids("police_occurrences", pos)
-    inv = pl.select((occ_ids + pl.lit("/") + pl.Series(n).cast(pl.String)).alias("involvement_id")).to_series()
+    inv = pl.select(
+        (occ_ids + pl.lit("/") + pl.Series(n).cast(pl.String)).alias("involvement_id")
+    ).to_series()
     day = police.occ["t"][q["occ"]] // 86_400
     ident = render(rng, persons, q["pid"], day, "police", anonymous=q["anon"])
     dup = persons["nominal2"][q["pid"]]
@@ -166,7 +185,19 @@ def people_frame(rng: np.random.Generator, police: Police, persons: Persons, occ
         inv,
         enum_series("role", codes.ROLE, q["role"]),
         person_refs("person_ref", "N", nominal, 8),
-        *[ident[c] for c in ("forename", "surname", "date_of_birth", "age", "sex", "ethnicity", "postcode", "nhs_number")],
+        *[
+            ident[c]
+            for c in (
+                "forename",
+                "surname",
+                "date_of_birth",
+                "age",
+                "sex",
+                "ethnicity",
+                "postcode",
+                "nhs_number",
+            )
+        ],
         pl.Series("person_token", [None] * len(q), dtype=pl.String),
         enum_series("age_band", AGE_BANDS, q["age_band"]),
         enum_series("relationship_to_victim", codes.RELATIONSHIP, q["relationship"]),
@@ -175,7 +206,9 @@ def people_frame(rng: np.random.Generator, police: Police, persons: Persons, occ
     return Built(pl.DataFrame(cols), rank, q["pid"], protected)
 
 
-def deaths_frame(rng: np.random.Generator, deaths: Deaths, persons: Persons, inst: Institutions, geo: Geography) -> Built:
+def deaths_frame(
+    rng: np.random.Generator, deaths: Deaths, persons: Persons, inst: Institutions, geo: Geography
+) -> Built:
     """deaths.csv."""
     order, rank = _order(deaths.table["day"])
     d = deaths.table.take(order)
@@ -190,7 +223,19 @@ def deaths_frame(rng: np.random.Generator, deaths: Deaths, persons: Persons, ins
         enum_series("place_type", codes.PLACE_TYPE, d["place"]),
         enum_series("institution_id", inst.ids, d["inst"]),
         text_series("institution_name", inst.names, d["inst"]),
-        *[ident[c] for c in ("forename", "surname", "date_of_birth", "age", "sex", "ethnicity", "postcode", "nhs_number")],
+        *[
+            ident[c]
+            for c in (
+                "forename",
+                "surname",
+                "date_of_birth",
+                "age",
+                "sex",
+                "ethnicity",
+                "postcode",
+                "nhs_number",
+            )
+        ],
         pl.Series("person_token", [None] * len(d), dtype=pl.String),
         enum_series("classification", codes.DEATH_CLASSIFICATION, d["classification"]),
         enum_series("cause", deaths.causes.values, d["cause"]),
@@ -202,7 +247,9 @@ def deaths_frame(rng: np.random.Generator, deaths: Deaths, persons: Persons, ins
     return Built(pl.DataFrame(cols), rank, d["pid"], d["protected"])
 
 
-def ed_frame(rng: np.random.Generator, ed: Ed, persons: Persons, inst: Institutions, geo: Geography) -> Built:
+def ed_frame(
+    rng: np.random.Generator, ed: Ed, persons: Persons, inst: Institutions, geo: Geography
+) -> Built:
     """ed_assaults.csv."""
     order, rank = _order(ed.table["t_assault"])
     e = ed.table.take(order)
@@ -222,7 +269,9 @@ def ed_frame(rng: np.random.Generator, ed: Ed, persons: Persons, inst: Instituti
         enum_series("sex", codes.SEX, persons["sex"][e["pid"]].astype(np.int64)),
         pl.Series("person_token", [None] * len(e), dtype=pl.String),
     ]
-    frame = pl.DataFrame(cols).with_columns(pl.when(pl.col("age") >= 0).then(pl.col("age")).alias("age"))
+    frame = pl.DataFrame(cols).with_columns(
+        pl.when(pl.col("age") >= 0).then(pl.col("age")).alias("age")
+    )
     return Built(frame, rank, e["pid"], e["protected"])
 
 
@@ -237,7 +286,18 @@ def council_frame(rng: np.random.Generator, council: Council, persons: Persons) 
         datetime_series("received_at", c["t"]),
         enum_series("service", codes.SERVICE, c["service"]),
         enum_series("concern", codes.CONCERN, c["concern"]),
-        *[ident[k] for k in ("forename", "surname", "date_of_birth", "age", "sex", "postcode", "nhs_number")],
+        *[
+            ident[k]
+            for k in (
+                "forename",
+                "surname",
+                "date_of_birth",
+                "age",
+                "sex",
+                "postcode",
+                "nhs_number",
+            )
+        ],
         person_refs("person_ref", "LA", ref, 8),
         pl.Series("person_token", [None] * len(c), dtype=pl.String),
         enum_series("outcome", OUTCOMES, c["outcome"]),
@@ -263,5 +323,3 @@ def institutions_frame(inst: Institutions, geo: Geography) -> pl.DataFrame:
             "site_code": [s or None for s in inst.site_code],
         }
     )
-
-

@@ -23,26 +23,123 @@ from harmwatch.scenario.config import PEOPLE_PER_AREA, ScaleSpec
 
 __all__ = ["Geography", "area_of_points", "build_geography", "sample_points", "to_latlon"]
 
-_TOWNS = (
-    "Harrowfield Kestermoor Brackley Dunmore Ashby Wexcombe Calderbridge Thornhill "
-    "Stainforth Millbeck Rothwick Hollinsend Greyford Marlow Endon Upperby Kirkholme "
-    "Fenwick Lowther Oakmere"
-).split()
-_ADJ = (
-    "Red White Black Golden Royal Old New Crown Jolly Green Blue Silver Three Two "
-    "Rising Fighting Nags Wheatsheaf Plough Grey Kings Queens Bricklayers Masons "
-    "Railway Cross Star Swan Bull Lamb"
-).split()
-_NOUN = (
-    "Lion Horse Hart Swan Bell Anchor Oak Cock Hind Bear Dragon Eagle Crown Feathers "
-    "Arms Tavern Inn Vaults Tap Barrel Fleece Plough Sun Moon Ship Mitre Unicorn Stag "
-    "Greyhound Fox"
-).split()
-_CLUBS = (
-    "Vibe Pulse Oceana Tiger Tiger Pryzm Liquid Envy Halo Revolution Atik Popworld "
-    "Reflex Bierkeller Cosmo Neon Echo Velvet Electric Warehouse Nexus Lush Club29 "
-    "Mojo Fever Rumours Switch Crystal Zanzibar"
-).split()
+_TOWNS = [
+    "Harrowfield",
+    "Kestermoor",
+    "Brackley",
+    "Dunmore",
+    "Ashby",
+    "Wexcombe",
+    "Calderbridge",
+    "Thornhill",
+    "Stainforth",
+    "Millbeck",
+    "Rothwick",
+    "Hollinsend",
+    "Greyford",
+    "Marlow",
+    "Endon",
+    "Upperby",
+    "Kirkholme",
+    "Fenwick",
+    "Lowther",
+    "Oakmere",
+]
+_ADJ = [
+    "Red",
+    "White",
+    "Black",
+    "Golden",
+    "Royal",
+    "Old",
+    "New",
+    "Crown",
+    "Jolly",
+    "Green",
+    "Blue",
+    "Silver",
+    "Three",
+    "Two",
+    "Rising",
+    "Fighting",
+    "Nags",
+    "Wheatsheaf",
+    "Plough",
+    "Grey",
+    "Kings",
+    "Queens",
+    "Bricklayers",
+    "Masons",
+    "Railway",
+    "Cross",
+    "Star",
+    "Swan",
+    "Bull",
+    "Lamb",
+]
+_NOUN = [
+    "Lion",
+    "Horse",
+    "Hart",
+    "Swan",
+    "Bell",
+    "Anchor",
+    "Oak",
+    "Cock",
+    "Hind",
+    "Bear",
+    "Dragon",
+    "Eagle",
+    "Crown",
+    "Feathers",
+    "Arms",
+    "Tavern",
+    "Inn",
+    "Vaults",
+    "Tap",
+    "Barrel",
+    "Fleece",
+    "Plough",
+    "Sun",
+    "Moon",
+    "Ship",
+    "Mitre",
+    "Unicorn",
+    "Stag",
+    "Greyhound",
+    "Fox",
+]
+_CLUBS = [
+    "Vibe",
+    "Pulse",
+    "Oceana",
+    "Tiger",
+    "Tiger",
+    "Pryzm",
+    "Liquid",
+    "Envy",
+    "Halo",
+    "Revolution",
+    "Atik",
+    "Popworld",
+    "Reflex",
+    "Bierkeller",
+    "Cosmo",
+    "Neon",
+    "Echo",
+    "Velvet",
+    "Electric",
+    "Warehouse",
+    "Nexus",
+    "Lush",
+    "Club29",
+    "Mojo",
+    "Fever",
+    "Rumours",
+    "Switch",
+    "Crystal",
+    "Zanzibar",
+]
 _POSTCODE_PREFIXES = [a + b for a in "HLWBDMNSTKPRGCEF" for b in "WYXGKLNSTDPRBEAM"]
 _UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 _BNG_TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -262,7 +359,11 @@ def _venues(
                 " Nightclub" if rng.random() < 0.5 else " Bar"
             )
         else:
-            base = f"The {_ADJ[int(rng.integers(0, len(_ADJ)))]} {_NOUN[int(rng.integers(0, len(_NOUN)))]}"
+            adj, noun = (
+                _ADJ[int(rng.integers(0, len(_ADJ)))],
+                _NOUN[int(rng.integers(0, len(_NOUN)))],
+            )
+            base = f"The {adj} {noun}"
         name = base
         if name in used:
             name = f"{base}, {district_names[int(district[areas[i]])]}"

@@ -29,21 +29,52 @@ CARE_HOME_DEATH_RATE = 0.3
 #: Reported deaths at home per resident per year (about 560 a year in the reference force).
 HOME_DEATHS_PER_RESIDENT_YEAR = 560 / 570_000
 
-_HOME_WORDS = (
-    "Ashgrove Beechwood Cedar Elmfield Fernlea Glenholme Hawthorn Larchwood Maple Oakdene "
-    "Rosewood Willowbank Meadowview Hillcrest Brookside Orchard Parkside Riverside "
-    "Springfield Woodlands Highfield Lakeside Greenacres Heatherbank"
-).split()
+_HOME_WORDS = [
+    "Ashgrove",
+    "Beechwood",
+    "Cedar",
+    "Elmfield",
+    "Fernlea",
+    "Glenholme",
+    "Hawthorn",
+    "Larchwood",
+    "Maple",
+    "Oakdene",
+    "Rosewood",
+    "Willowbank",
+    "Meadowview",
+    "Hillcrest",
+    "Brookside",
+    "Orchard",
+    "Parkside",
+    "Riverside",
+    "Springfield",
+    "Woodlands",
+    "Highfield",
+    "Lakeside",
+    "Greenacres",
+    "Heatherbank",
+]
 _HOME_KINDS = (
     "House Care Home",
     "Lodge Nursing Home",
     "Court Residential Home",
     "Manor Care Centre",
 )
-_STREETS = (
-    "Church Lane, Station Road, Park Road, Victoria Street, Mill Lane, Market Street, "
-    "Queens Road, Kings Road, High Street, Chapel Street, North Road, Bridge Street"
-).split(", ")
+_STREETS = [
+    "Church Lane",
+    "Station Road",
+    "Park Road",
+    "Victoria Street",
+    "Mill Lane",
+    "Market Street",
+    "Queens Road",
+    "Kings Road",
+    "High Street",
+    "Chapel Street",
+    "North Road",
+    "Bridge Street",
+]
 _TYPES = ("care_home", "hospital", "gp_practice")
 
 
@@ -143,7 +174,8 @@ def build_institutions(rng: np.random.Generator, spec: ScaleSpec, geo: Geography
         if k == 0:
             ids.append(f"CH{i + 1:05d}")
             names.append(
-                f"{_HOME_WORDS[i % len(_HOME_WORDS)]} {_HOME_KINDS[i // len(_HOME_WORDS) % 4]}, {town}"
+                f"{_HOME_WORDS[i % len(_HOME_WORDS)]} "
+                f"{_HOME_KINDS[i // len(_HOME_WORDS) % 4]}, {town}"
             )
             site_codes.append("")
         elif k == 1:

@@ -272,7 +272,7 @@ def _typos(rng: np.random.Generator, name: str) -> list[str]:
 
 def _zipf(n: int) -> Array:
     w = 1.0 / (np.arange(n) + 4.0) ** 0.9
-    return w / w.sum()
+    return np.asarray(w / w.sum())
 
 
 def build_name_book(rng: np.random.Generator) -> NameBook:

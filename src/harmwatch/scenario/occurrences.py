@@ -41,50 +41,127 @@ HO_CODES = {
     "other": "099/99",
 }
 _DOMESTIC_SHARE = {
-    "homicide": 0.3, "attempted_murder": 0.3, "threats_to_kill": 0.4, "gbh": 0.15, "abh": 0.35,
-    "common_assault": 0.35, "stalking_harassment": 0.5, "sexual_offence": 0.25, "criminal_damage": 0.2,
+    "homicide": 0.3,
+    "attempted_murder": 0.3,
+    "threats_to_kill": 0.4,
+    "gbh": 0.15,
+    "abh": 0.35,
+    "common_assault": 0.35,
+    "stalking_harassment": 0.5,
+    "sexual_offence": 0.25,
+    "criminal_damage": 0.2,
     "domestic_incident": 1.0,
-}  # fmt: skip
+}
 _LOW_DOMESTIC = ("domestic_incident", "common_assault", "stalking_harassment", "criminal_damage")
-_NIGHT_SHARE = {"homicide": 0.1, "gbh": 0.25, "abh": 0.2, "common_assault": 0.2, "robbery": 0.1,
-                "weapon_possession": 0.15, "sexual_offence": 0.1}  # fmt: skip
-_SUSPECT = {"homicide": 0.95, "attempted_murder": 0.9, "threats_to_kill": 0.85, "gbh": 0.65, "abh": 0.7,
-            "common_assault": 0.65, "stalking_harassment": 0.9, "robbery": 0.35, "sexual_offence": 0.7,
-            "weapon_possession": 1.0, "criminal_damage": 0.4, "domestic_incident": 0.95, "other": 0.5}  # fmt: skip
+_NIGHT_SHARE = {
+    "homicide": 0.1,
+    "gbh": 0.25,
+    "abh": 0.2,
+    "common_assault": 0.2,
+    "robbery": 0.1,
+    "weapon_possession": 0.15,
+    "sexual_offence": 0.1,
+}
+_SUSPECT = {
+    "homicide": 0.95,
+    "attempted_murder": 0.9,
+    "threats_to_kill": 0.85,
+    "gbh": 0.65,
+    "abh": 0.7,
+    "common_assault": 0.65,
+    "stalking_harassment": 0.9,
+    "robbery": 0.35,
+    "sexual_offence": 0.7,
+    "weapon_possession": 1.0,
+    "criminal_damage": 0.4,
+    "domestic_incident": 0.95,
+    "other": 0.5,
+}
 _NO_VICTIM = ("weapon_possession", "concern_for_welfare", "missing_person")
 _SUBJECT = ("concern_for_welfare", "missing_person")
 _WEAPON = {
-    "homicide": {"sharp": 40, "hitting_kicking": 25, "blunt": 14, "strangulation": 8, "firearm": 4, "poison_drugs": 3, "vehicle": 2, "burning": 1, "other": 3},
-    "attempted_murder": {"sharp": 50, "hitting_kicking": 15, "blunt": 12, "strangulation": 10, "firearm": 6, "vehicle": 3, "burning": 2, "other": 2},
-    "gbh": {"hitting_kicking": 42, "sharp": 28, "blunt": 15, "other": 10, "firearm": 1, "strangulation": 2, "burning": 2},
+    "homicide": {
+        "sharp": 40,
+        "hitting_kicking": 25,
+        "blunt": 14,
+        "strangulation": 8,
+        "firearm": 4,
+        "poison_drugs": 3,
+        "vehicle": 2,
+        "burning": 1,
+        "other": 3,
+    },
+    "attempted_murder": {
+        "sharp": 50,
+        "hitting_kicking": 15,
+        "blunt": 12,
+        "strangulation": 10,
+        "firearm": 6,
+        "vehicle": 3,
+        "burning": 2,
+        "other": 2,
+    },
+    "gbh": {
+        "hitting_kicking": 42,
+        "sharp": 28,
+        "blunt": 15,
+        "other": 10,
+        "firearm": 1,
+        "strangulation": 2,
+        "burning": 2,
+    },
     "abh": {"hitting_kicking": 72, "blunt": 9, "sharp": 5, "strangulation": 6, "other": 8},
     "common_assault": {"hitting_kicking": 80, "none": 12, "other": 5, "unknown": 3},
     "robbery": {"hitting_kicking": 40, "sharp": 25, "none": 25, "firearm": 2, "other": 8},
     "weapon_possession": {"sharp": 70, "firearm": 8, "blunt": 12, "other": 10},
     "threats_to_kill": {"none": 60, "sharp": 25, "firearm": 5, "other": 10},
-}  # fmt: skip
+}
 _INJURY = {
-    "homicide": {"fatal": 1}, "attempted_murder": {"serious": 1}, "gbh": {"serious": 1},
-    "abh": {"minor": 80, "serious": 20}, "common_assault": {"none": 45, "minor": 55},
-    "robbery": {"none": 60, "minor": 35, "serious": 5}, "sexual_offence": {"none": 70, "minor": 30},
-}  # fmt: skip
+    "homicide": {"fatal": 1},
+    "attempted_murder": {"serious": 1},
+    "gbh": {"serious": 1},
+    "abh": {"minor": 80, "serious": 20},
+    "common_assault": {"none": 45, "minor": 55},
+    "robbery": {"none": 60, "minor": 35, "serious": 5},
+    "sexual_offence": {"none": 70, "minor": 30},
+}
 _LOCATION = {
     "robbery": {"street": 65, "retail": 15, "public_transport": 8, "open_space": 7, "other": 5},
     "criminal_damage": {"dwelling": 45, "street": 25, "vehicle": 20, "retail": 5, "other": 5},
     "missing_person": {"dwelling": 70, "care_home": 10, "hospital": 5, "other": 15},
     "concern_for_welfare": {"dwelling": 70, "street": 20, "other": 10},
-}  # fmt: skip
-_LOCATION_DEFAULT = {"dwelling": 38, "street": 30, "retail": 8, "public_transport": 5, "open_space": 8,
-                     "school": 3, "licensed_premises": 3, "other": 4, "unknown": 1}  # fmt: skip
+}
+_LOCATION_DEFAULT = {
+    "dwelling": 38,
+    "street": 30,
+    "retail": 8,
+    "public_transport": 5,
+    "open_space": 8,
+    "school": 3,
+    "licensed_premises": 3,
+    "other": 4,
+    "unknown": 1,
+}
 _MO = {
-    "gbh": ["kicked_head;group_attack", "stabbed;single_wound", "bottle;glassing", "punched;fell_struck_head", "weapon_carried;dispute"],
+    "gbh": [
+        "kicked_head;group_attack",
+        "stabbed;single_wound",
+        "bottle;glassing",
+        "punched;fell_struck_head",
+        "weapon_carried;dispute",
+    ],
     "abh": ["punched;face", "headbutt", "pushed;fell", "kicked;ground", "bitten"],
     "common_assault": ["push;shove", "slap", "spat_at", "punched;no_injury"],
     "robbery": ["phone_snatch;bike", "knife_point;street", "group;youths", "cash_machine"],
-    "domestic_incident": ["verbal_argument", "jealousy;phone_checking", "child_contact_dispute", "intoxicated"],
+    "domestic_incident": [
+        "verbal_argument",
+        "jealousy;phone_checking",
+        "child_contact_dispute",
+        "intoxicated",
+    ],
     "stalking_harassment": ["repeated_calls", "social_media", "following", "unwanted_gifts"],
     "criminal_damage": ["window_smashed", "vehicle_keyed", "door_kicked"],
-}  # fmt: skip
+}
 _DESCRIPTION = {
     "gbh": "Victim seriously injured in an assault; enquiries ongoing.",
     "abh": "Victim assaulted causing injury.",
@@ -154,9 +231,15 @@ def new_occurrences(n: int) -> Table:
 
 
 def add_people(
-    police: Police, occ: Array, role: str, pid: Array, *, anon: Array | None = None,
-    relationship: Array | None = None, age_band: Array | None = None,
-) -> None:  # fmt: skip
+    police: Police,
+    occ: Array,
+    role: str,
+    pid: Array,
+    *,
+    anon: Array | None = None,
+    relationship: Array | None = None,
+    age_band: Array | None = None,
+) -> None:
     """Append people rows (one per element of ``occ``) to ``police.people``."""
     n = len(occ)
     rows = Table(
@@ -165,7 +248,9 @@ def add_people(
             "role": np.full(n, code_index(codes.ROLE, role), dtype=np.int64),
             "pid": np.asarray(pid, dtype=np.int64),
             "anon": np.zeros(n, dtype=bool) if anon is None else anon,
-            "relationship": np.full(n, -1, dtype=np.int64) if relationship is None else relationship,
+            "relationship": np.full(n, -1, dtype=np.int64)
+            if relationship is None
+            else relationship,
             "age_band": np.full(n, -1, dtype=np.int64) if age_band is None else age_band,
         }
     )
@@ -175,8 +260,13 @@ def add_people(
         police.people.append(rows)
 
 
-def _categorical(rng: np.random.Generator, offence: Array, table: dict[str, dict[str, int]],
-                 values: tuple[str, ...], default: dict[str, int] | None) -> Array:  # fmt: skip
+def _categorical(
+    rng: np.random.Generator,
+    offence: Array,
+    table: dict[str, dict[str, int]],
+    values: tuple[str, ...],
+    default: dict[str, int] | None,
+) -> Array:
     out = np.full(len(offence), -1, dtype=np.int64)
     for g in np.unique(offence):
         weights = table.get(OG[g], default)
@@ -187,11 +277,17 @@ def _categorical(rng: np.random.Generator, offence: Array, table: dict[str, dict
 
 
 def build_police(
-    rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: Geography, persons: Persons,
+    rng: np.random.Generator,
+    spec: ScaleSpec,
+    frame: TimeFrame,
+    geo: Geography,
+    persons: Persons,
     hidden_venue: int,
-) -> Police:  # fmt: skip
+) -> Police:
     """Generate the background occurrences and their people."""
-    counts = {g: int(rng.poisson(v * spec.volume * spec.years)) for g, v in OFFENCES_PER_YEAR.items()}
+    counts = {
+        g: int(rng.poisson(v * spec.volume * spec.years)) for g, v in OFFENCES_PER_YEAR.items()
+    }
     offence = np.repeat([OG.index(g) for g in counts], list(counts.values()))
     n = len(offence)
     occ = new_occurrences(n)
@@ -225,8 +321,12 @@ def build_police(
     other = ~domestic & ~night
     area[other] = rng.choice(len(geo), size=int(other.sum()), p=w / w.sum())
     loc_type = _categorical(rng, offence, _LOCATION, codes.LOCATION_TYPE, _LOCATION_DEFAULT)
-    loc_type[domestic] = pick(rng, int(domestic.sum()), {"dwelling": 88, "street": 6, "other": 4, "unknown": 2},
-                              codes.LOCATION_TYPE)  # fmt: skip
+    loc_type[domestic] = pick(
+        rng,
+        int(domestic.sum()),
+        {"dwelling": 88, "street": 6, "other": 4, "unknown": 2},
+        codes.LOCATION_TYPE,
+    )
     venues = np.flatnonzero(geo.night_economy[geo.venue_area])
     venues = venues[venues != hidden_venue]
     at_venue = night & (rng.random(n) < 0.55)
@@ -246,17 +346,35 @@ def build_police(
     occ["weapon"] = _categorical(rng, offence, _WEAPON, codes.WEAPON, None)
     occ["weapon"][domestic & (occ["weapon"] < 0)] = code_index(codes.WEAPON, "none")
     occ["injury"] = _categorical(rng, offence, _INJURY, codes.INJURY, {"none": 1})
-    occ["alcohol"] = (rng.random(n) < np.where(night, 0.7, np.where(domestic, 0.35, 0.2))).astype(np.int8)
+    occ["alcohol"] = (rng.random(n) < np.where(night, 0.7, np.where(domestic, 0.35, 0.2))).astype(
+        np.int8
+    )
     occ["drugs"] = (rng.random(n) < 0.08).astype(np.int8)
-    gang_p = np.where(np.isin(occ["weapon"], [code_index(codes.WEAPON, w) for w in ("sharp", "firearm")]), 0.15, 0.01)
+    gang_p = np.where(
+        np.isin(occ["weapon"], [code_index(codes.WEAPON, w) for w in ("sharp", "firearm")]),
+        0.15,
+        0.01,
+    )
     occ["gang"] = np.where(rng.random(n) < 0.7, rng.random(n) < gang_p, -1).astype(np.int8)
     occ["dur_min"] = np.where(rng.random(n) < 0.3, rng.integers(1, 180, n), -1)
     occ["delay_min"] = np.minimum(rng.lognormal(3.5, 1.6, n).astype(np.int64) + 5, 60 * 24 * 60)
 
     has_suspect = np.zeros(n, dtype=bool)
-    has_suspect[police.people["occ"][police.people["role"] == code_index(codes.ROLE, "suspect")]] = True
-    outcome = pick(rng, n, {"charged": 22, "evidential_difficulties": 30, "victim_declined": 25, "other": 8,
-                            "under_investigation": 15}, codes.OUTCOME)  # fmt: skip
+    has_suspect[
+        police.people["occ"][police.people["role"] == code_index(codes.ROLE, "suspect")]
+    ] = True
+    outcome = pick(
+        rng,
+        n,
+        {
+            "charged": 22,
+            "evidential_difficulties": 30,
+            "victim_declined": 25,
+            "other": 8,
+            "under_investigation": 15,
+        },
+        codes.OUTCOME,
+    )
     outcome[~has_suspect] = code_index(codes.OUTCOME, "no_suspect")
     outcome[t > frame.end_second - 90 * 86_400] = code_index(codes.OUTCOME, "under_investigation")
     outcome[np.isin(name, _SUBJECT) | (name == "domestic_incident")] = -1
@@ -273,9 +391,10 @@ def build_police(
     return police
 
 
-def _assign_people(rng: np.random.Generator, police: Police, persons: Persons, name: Array,
-                   domestic: Array) -> tuple[Array, Array]:  # fmt: skip
-    """Victims, suspects, witnesses and subjects; returns each occurrence's main victim and suspect."""
+def _assign_people(
+    rng: np.random.Generator, police: Police, persons: Persons, name: Array, domestic: Array
+) -> tuple[Array, Array]:
+    """Add victims, suspects, witnesses, subjects; return each occurrence's victim and suspect."""
     n = len(name)
     adult = persons["dob"] < (police.occ["t"].min() // 86_400 - 18 * 365)
     adults = np.flatnonzero(adult)
@@ -283,26 +402,41 @@ def _assign_people(rng: np.random.Generator, police: Police, persons: Persons, n
     ow = persons["offender_w"]
     victim = sample_people(rng, vw, n)
     suspect = sample_people(rng, ow, n)
-    relationship = pick(rng, n, {k: float(v) for k, v in _RELATION_OTHER.items()}, codes.RELATIONSHIP)
+    relationship = pick(
+        rng, n, {k: float(v) for k, v in _RELATION_OTHER.items()}, codes.RELATIONSHIP
+    )
 
     # Domestic: repeat couples for low severity, one-off couples otherwise.
     low = domestic & np.isin(name, _LOW_DOMESTIC)
     n_couples = max(5, int(low.sum() / 2.5))
     female = np.flatnonzero(adult & (persons["sex"] == 1))
-    c_victim = np.where(rng.random(n_couples) < 0.8, sample_people(rng, vw, n_couples, female),
-                        sample_people(rng, vw, n_couples, adults))  # fmt: skip
+    c_victim = np.where(
+        rng.random(n_couples) < 0.8,
+        sample_people(rng, vw, n_couples, female),
+        sample_people(rng, vw, n_couples, adults),
+    )
     c_suspect = sample_people(rng, ow, n_couples, adults)
-    c_rel = pick(rng, n_couples, {k: float(v) for k, v in _RELATION_DOMESTIC.items()}, codes.RELATIONSHIP)
-    c_weight = rng.pareto(1.3, n_couples) + 0.2
+    c_rel = pick(
+        rng, n_couples, {k: float(v) for k, v in _RELATION_DOMESTIC.items()}, codes.RELATIONSHIP
+    )
+    c_weight = rng.pareto(2.2, n_couples) + 0.3
     low_idx = np.flatnonzero(low)
     couple = sample_people(rng, c_weight, len(low_idx))
-    victim[low_idx], suspect[low_idx], relationship[low_idx] = c_victim[couple], c_suspect[couple], c_rel[couple]
+    victim[low_idx], suspect[low_idx], relationship[low_idx] = (
+        c_victim[couple],
+        c_suspect[couple],
+        c_rel[couple],
+    )
     high_idx = np.flatnonzero(domestic & ~low)
-    victim[high_idx] = np.where(rng.random(len(high_idx)) < 0.8, sample_people(rng, vw, len(high_idx), female),
-                                sample_people(rng, vw, len(high_idx), adults))  # fmt: skip
+    victim[high_idx] = np.where(
+        rng.random(len(high_idx)) < 0.8,
+        sample_people(rng, vw, len(high_idx), female),
+        sample_people(rng, vw, len(high_idx), adults),
+    )
     suspect[high_idx] = sample_people(rng, ow, len(high_idx), adults)
-    relationship[high_idx] = pick(rng, len(high_idx), {k: float(v) for k, v in _RELATION_DOMESTIC.items()},
-                                  codes.RELATIONSHIP)  # fmt: skip
+    relationship[high_idx] = pick(
+        rng, len(high_idx), {k: float(v) for k, v in _RELATION_DOMESTIC.items()}, codes.RELATIONSHIP
+    )
     clash = victim == suspect
     suspect[clash] = (suspect[clash] + 1) % len(persons)
 
@@ -311,12 +445,18 @@ def _assign_people(rng: np.random.Generator, police: Police, persons: Persons, n
     sizes = np.diff(np.r_[starts, len(order)])
     for s, k in zip(starts[sizes >= 3], sizes[sizes >= 3], strict=True):
         c = int(couple[order[s]])
-        police.stable_pairs.append((int(c_victim[c]), int(c_suspect[c]), [int(i) for i in low_idx[order[s : s + k]]]))
+        police.stable_pairs.append(
+            (int(c_victim[c]), int(c_suspect[c]), [int(i) for i in low_idx[order[s : s + k]]])
+        )
 
     has_victim = ~np.isin(name, _NO_VICTIM) & ((name != "other") | (rng.random(n) < 0.5))
-    sus_p = np.array([_SUSPECT.get(g, 0.0) for g in codes.OFFENCE_GROUP])[[codes.OFFENCE_GROUP.index(g) for g in name]]
+    sus_p = np.array([_SUSPECT.get(g, 0.0) for g in codes.OFFENCE_GROUP])[
+        [codes.OFFENCE_GROUP.index(g) for g in name]
+    ]
     has_suspect = domestic | (rng.random(n) < sus_p)
-    named = domestic | (rng.random(n) < np.where(name == "robbery", 0.3, np.where(name == "homicide", 0.9, 0.7)))
+    named = domestic | (
+        rng.random(n) < np.where(name == "robbery", 0.3, np.where(name == "homicide", 0.9, 0.7))
+    )
     occ_rows = np.arange(n)
     add_people(police, occ_rows[has_victim], "victim", victim[has_victim])
     second = has_victim & ~domestic & (rng.random(n) < 0.04)
@@ -324,9 +464,15 @@ def _assign_people(rng: np.random.Generator, police: Police, persons: Persons, n
     sus_age = ((police.occ["t"] // 86_400 - persons["dob"][suspect]) / 365.25).astype(np.int64)
     band = np.searchsorted(np.array([18, 25, 35, 45, 55, 65]), sus_age, side="right")
     anon = ~named[has_suspect]
-    add_people(police, occ_rows[has_suspect], "suspect", suspect[has_suspect], anon=anon,
-               relationship=relationship[has_suspect],
-               age_band=np.where(anon, band[has_suspect], -1))  # fmt: skip
+    add_people(
+        police,
+        occ_rows[has_suspect],
+        "suspect",
+        suspect[has_suspect],
+        anon=anon,
+        relationship=relationship[has_suspect],
+        age_band=np.where(anon, band[has_suspect], -1),
+    )
     subject = np.isin(name, _SUBJECT)
     add_people(police, occ_rows[subject], "other", sample_people(rng, vw, int(subject.sum())))
     n_wit = np.minimum(rng.poisson(0.25, n), 2)

@@ -30,19 +30,59 @@ __all__ = ["Council", "Ed", "build_council", "build_ed", "new_ed"]
 _ED_MATCHED = 0.6
 _ED_WEIGHT = {"gbh": 1.0, "attempted_murder": 1.0, "abh": 0.3}
 _ED_PLACE_TEXT = {
-    "dwelling": "Home address", "street": "In the street", "open_space": "Park",
-    "public_transport": "Bus station", "retail": "Shop", "school": "School",
-}  # fmt: skip
-_ED_METHOD = {"hitting_kicking": 58, "sharp": 10, "blunt": 10, "other": 8, "unknown": 12, "strangulation": 2}
-_ED_PLACE = {"street": 35, "dwelling": 30, "open_space": 8, "public_transport": 4, "retail": 5, "other": 8,
-             "unknown": 10}  # fmt: skip
-_CHILD_CONCERNS = {"domestic_abuse": 35, "neglect": 30, "physical_abuse": 10, "sexual_abuse": 5,
-                   "exploitation": 8, "mental_health": 7, "other": 5}  # fmt: skip
-_ADULT_CONCERNS = {"self_neglect": 20, "neglect": 20, "physical_abuse": 12, "domestic_abuse": 18,
-                   "mental_health": 12, "substance_misuse": 10, "exploitation": 4, "other": 4}  # fmt: skip
+    "dwelling": "Home address",
+    "street": "In the street",
+    "open_space": "Park",
+    "public_transport": "Bus station",
+    "retail": "Shop",
+    "school": "School",
+}
+_ED_METHOD = {
+    "hitting_kicking": 58,
+    "sharp": 10,
+    "blunt": 10,
+    "other": 8,
+    "unknown": 12,
+    "strangulation": 2,
+}
+_ED_PLACE = {
+    "street": 35,
+    "dwelling": 30,
+    "open_space": 8,
+    "public_transport": 4,
+    "retail": 5,
+    "other": 8,
+    "unknown": 10,
+}
+_CHILD_CONCERNS = {
+    "domestic_abuse": 35,
+    "neglect": 30,
+    "physical_abuse": 10,
+    "sexual_abuse": 5,
+    "exploitation": 8,
+    "mental_health": 7,
+    "other": 5,
+}
+_ADULT_CONCERNS = {
+    "self_neglect": 20,
+    "neglect": 20,
+    "physical_abuse": 12,
+    "domestic_abuse": 18,
+    "mental_health": 12,
+    "substance_misuse": 10,
+    "exploitation": 4,
+    "other": 4,
+}
 _ELDERLY_CONCERNS = ("self_neglect", "neglect")
-OUTCOMES = ("No further action", "Signposted to services", "Section 42 enquiry", "Child in need assessment",
-            "Strategy meeting", "Referred to MARAC", "Early help offered")  # fmt: skip
+OUTCOMES = (
+    "No further action",
+    "Signposted to services",
+    "Section 42 enquiry",
+    "Child in need assessment",
+    "Strategy meeting",
+    "Referred to MARAC",
+    "Early help offered",
+)
 
 
 @dataclass
@@ -92,8 +132,15 @@ def ed_descriptions(ed: Ed, geo: Geography, loc_type: Array, venue: Array) -> Ar
     return out
 
 
-def build_ed(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: Geography, inst: Institutions,
-             persons: Persons, police: Police) -> Ed:  # fmt: skip
+def build_ed(
+    rng: np.random.Generator,
+    spec: ScaleSpec,
+    frame: TimeFrame,
+    geo: Geography,
+    inst: Institutions,
+    persons: Persons,
+    police: Police,
+) -> Ed:
     """Generate the ED assault attendances (matched to police occurrences or not)."""
     occ, people = police.occ, police.people
     total = rng.poisson(ED_PER_YEAR * spec.volume * spec.years)
@@ -114,9 +161,14 @@ def build_ed(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: G
     t["occ"][m] = matched
     t["pid"][m] = people["pid"][first_victim[matched]]
     t["t_assault"][m] = occ["t"][matched] + rng.normal(0, 20 * 60, n_m).astype(np.int64)
-    t["method"][m] = np.where(occ["weapon"][matched] >= 0, occ["weapon"][matched], code_index(codes.WEAPON, "unknown"))
-    t["loc_type"][m] = np.where(occ["loc_type"][matched] >= 0, occ["loc_type"][matched],
-                                code_index(codes.LOCATION_TYPE, "unknown"))  # fmt: skip
+    t["method"][m] = np.where(
+        occ["weapon"][matched] >= 0, occ["weapon"][matched], code_index(codes.WEAPON, "unknown")
+    )
+    t["loc_type"][m] = np.where(
+        occ["loc_type"][matched] >= 0,
+        occ["loc_type"][matched],
+        code_index(codes.LOCATION_TYPE, "unknown"),
+    )
     venue = np.full(len(t), -1, dtype=np.int64)
     venue[m] = occ["venue"][matched]
     x = occ["x"][matched] + rng.normal(0, 60, n_m).round(1)
@@ -129,7 +181,11 @@ def build_ed(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: G
 
     u = slice(n_m, n_m + n_u)
     night = rng.random(n_u) < 0.5
-    ts = np.where(night, sample_seconds(rng, frame, "night_economy", n_u), sample_seconds(rng, frame, "violence", n_u))
+    ts = np.where(
+        night,
+        sample_seconds(rng, frame, "night_economy", n_u),
+        sample_seconds(rng, frame, "violence", n_u),
+    )
     t["t_assault"][u] = ts
     t["pid"][u] = sample_people(rng, persons["victim_w"], n_u)
     t["method"][u] = pick(rng, n_u, {k: float(v) for k, v in _ED_METHOD.items()}, codes.WEAPON)
@@ -163,12 +219,15 @@ def _office_hours(t: Array) -> Array:
     return np.asarray(day * 86_400 + second)
 
 
-def build_council(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, persons: Persons,
-                  police: Police) -> Council:  # fmt: skip
+def build_council(
+    rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, persons: Persons, police: Police
+) -> Council:
     """Generate council referrals (some following police domestic occurrences)."""
     occ, people = police.occ, police.people
     total = rng.poisson(REFERRALS_PER_YEAR * spec.volume * spec.years)
-    dv_rows = np.flatnonzero((occ["domestic"][people["occ"]] == 1) & (people["role"] == code_index(codes.ROLE, "victim")))
+    dv_rows = np.flatnonzero(
+        (occ["domestic"][people["occ"]] == 1) & (people["role"] == code_index(codes.ROLE, "victim"))
+    )
     dv_rows = dv_rows[rng.random(len(dv_rows)) < 0.33][: total // 3]
     n_d = len(dv_rows)
     n_i = total - n_d
@@ -183,10 +242,14 @@ def build_council(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, p
     child = np.zeros(total, dtype=bool)
     child[n_d:] = rng.random(n_i) < 0.55
     service[child] = code_index(codes.SERVICE, "children")
-    concern[child] = pick(rng, int(child.sum()), {k: float(v) for k, v in _CHILD_CONCERNS.items()}, codes.CONCERN)
+    concern[child] = pick(
+        rng, int(child.sum()), {k: float(v) for k, v in _CHILD_CONCERNS.items()}, codes.CONCERN
+    )
     adult = np.zeros(total, dtype=bool)
     adult[n_d:] = ~child[n_d:]
-    concern[adult] = pick(rng, int(adult.sum()), {k: float(v) for k, v in _ADULT_CONCERNS.items()}, codes.CONCERN)
+    concern[adult] = pick(
+        rng, int(adult.sum()), {k: float(v) for k, v in _ADULT_CONCERNS.items()}, codes.CONCERN
+    )
 
     day = t // 86_400
     dob, death = persons["dob"], persons["death_day"]
@@ -197,7 +260,7 @@ def build_council(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, p
     for _ in range(30):
         if not len(todo):
             break
-        cand = sample_people(rng, kw, len(todo), kids)
+        cand = kids[sample_people(rng, kw, len(todo))]
         age = day[todo] - dob[cand]
         ok = (age >= 0) & (age < 18 * 365) & (death[cand] > day[todo])
         pid[todo[ok]] = cand[ok]

@@ -60,8 +60,15 @@ def _size(spec: ScaleSpec, small: int, force: int, national: int) -> int:
     return {"small": small, "force": force, "national": national}[spec.name]
 
 
-def _fresh_people(rng: np.random.Generator, persons: Persons, geo: Geography, n: int, sex: Array, ages: Array,
-                  day: int) -> Array:  # fmt: skip
+def _fresh_people(
+    rng: np.random.Generator,
+    persons: Persons,
+    geo: Geography,
+    n: int,
+    sex: Array,
+    ages: Array,
+    day: int,
+) -> Array:
     area = rng.choice(len(geo), size=n, p=geo.population / geo.population.sum())
     pid = persons.add(rng, area, sex, (day - ages * 365.25).astype(np.int64), day)
     persons["victim_w"][pid] = 0.0
@@ -69,8 +76,17 @@ def _fresh_people(rng: np.random.Generator, persons: Persons, geo: Geography, n:
     return pid
 
 
-def _occurrences(police: Police, offence: list[str], t: Array, x: Array, y: Array, area: Array,
-                 loc_type: str, weapon: list[str], domestic: bool) -> Array:  # fmt: skip
+def _occurrences(
+    police: Police,
+    offence: list[str],
+    t: Array,
+    x: Array,
+    y: Array,
+    area: Array,
+    loc_type: str,
+    weapon: list[str],
+    domestic: bool,
+) -> Array:
     n = len(offence)
     occ = new_occurrences(n)
     occ["offence"] = np.array([codes.OFFENCE_GROUP.index(g) for g in offence])
@@ -87,8 +103,14 @@ def _occurrences(police: Police, offence: list[str], t: Array, x: Array, y: Arra
     return np.asarray(police.occ.append(occ))
 
 
-def plant_assault_series(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: Geography,
-                         persons: Persons, police: Police) -> Truth:  # fmt: skip
+def plant_assault_series(
+    rng: np.random.Generator,
+    spec: ScaleSpec,
+    frame: TimeFrame,
+    geo: Geography,
+    persons: Persons,
+    police: Police,
+) -> Truth:
     """GBHs on weekend nights with one MO and one suspect description."""
     k = _size(spec, 5, 7, 8)
     start_day = frame.day0 + int(rng.integers(30, frame.n_days - 120))
@@ -104,18 +126,42 @@ def plant_assault_series(rng: np.random.Generator, spec: ScaleSpec, frame: TimeF
     police.occ["alcohol"][rows] = 1
     police.occ["outcome"][rows] = code_index(codes.OUTCOME, "no_suspect")
     offender = _fresh_people(rng, persons, geo, 1, np.array([0]), np.array([30.0]), frame.day0)
-    victims = _fresh_people(rng, persons, geo, k, (rng.random(k) < 0.3).astype(np.int64), rng.uniform(19, 35, k),
-                            frame.day0)  # fmt: skip
+    victims = _fresh_people(
+        rng,
+        persons,
+        geo,
+        k,
+        (rng.random(k) < 0.3).astype(np.int64),
+        rng.uniform(19, 35, k),
+        frame.day0,
+    )
     add_people(police, rows, "victim", victims)
-    add_people(police, rows, "suspect", np.repeat(offender, k), anon=np.ones(k, dtype=bool),
-               relationship=np.full(k, code_index(codes.RELATIONSHIP, "stranger")),
-               age_band=np.full(k, AGE_BANDS.index("25-34")))  # fmt: skip
-    return {"occurrence_rows": rows.tolist(), "mo": SERIES_MO, "suspect_description": SERIES_DESCRIPTION,
-            "offender_person": int(offender[0]), "offence_group": "gbh"}  # fmt: skip
+    add_people(
+        police,
+        rows,
+        "suspect",
+        np.repeat(offender, k),
+        anon=np.ones(k, dtype=bool),
+        relationship=np.full(k, code_index(codes.RELATIONSHIP, "stranger")),
+        age_band=np.full(k, AGE_BANDS.index("25-34")),
+    )
+    return {
+        "occurrence_rows": rows.tolist(),
+        "mo": SERIES_MO,
+        "suspect_description": SERIES_DESCRIPTION,
+        "offender_person": int(offender[0]),
+        "offence_group": "gbh",
+    }
 
 
-def plant_near_repeat(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: Geography,
-                      persons: Persons, police: Police) -> Truth:  # fmt: skip
+def plant_near_repeat(
+    rng: np.random.Generator,
+    spec: ScaleSpec,
+    frame: TimeFrame,
+    geo: Geography,
+    persons: Persons,
+    police: Police,
+) -> Truth:
     """A burst of ABH/GBH within 200 m and 14 days of each other."""
     k = _size(spec, 6, 9, 10)
     radius, window = 200.0, 14
@@ -139,47 +185,118 @@ def plant_near_repeat(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFram
     offence = ["gbh" if rng.random() < 0.4 else "abh" for _ in range(k)]
     rows = _occurrences(police, offence, t, x, y, area, "street", ["hitting_kicking"] * k, False)
     add_people(police, rows, "victim", sample_people(rng, persons["victim_w"], k))
-    return {"occurrence_rows": rows.tolist(), "centre": [float(cx[0]), float(cy[0])], "radius_m": radius,
-            "window_days": window, "start": int(start), "end": int(start + window - 1)}  # fmt: skip
+    return {
+        "occurrence_rows": rows.tolist(),
+        "centre": [float(cx[0]), float(cy[0])],
+        "radius_m": radius,
+        "window_days": window,
+        "start": int(start),
+        "end": int(start + window - 1),
+    }
 
 
-_LADDER = ["domestic_incident", "domestic_incident", "common_assault", "common_assault", "abh", "abh"]
-_LADDER_WEAPON = {"domestic_incident": "none", "common_assault": "hitting_kicking", "abh": "hitting_kicking",
-                  "gbh": "blunt", "attempted_murder": "strangulation", "homicide": "sharp"}  # fmt: skip
+_LADDER = [
+    "domestic_incident",
+    "domestic_incident",
+    "common_assault",
+    "common_assault",
+    "abh",
+    "abh",
+]
+_LADDER_WEAPON = {
+    "domestic_incident": "none",
+    "common_assault": "hitting_kicking",
+    "abh": "hitting_kicking",
+    "gbh": "blunt",
+    "attempted_murder": "strangulation",
+    "homicide": "sharp",
+}
 
 
-def plant_escalation(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: Geography,
-                     persons: Persons, police: Police) -> Truth:  # fmt: skip
+def plant_escalation(
+    rng: np.random.Generator,
+    spec: ScaleSpec,
+    frame: TimeFrame,
+    geo: Geography,
+    persons: Persons,
+    police: Police,
+) -> Truth:
     """Couples whose domestic occurrences escalate; plus the background's stable couples."""
     n = _size(spec, 3, 4, 6)
     finals = ["gbh", "attempted_murder", "homicide"]
     pairs = []
     for i in range(n):
         offence = [*_LADDER, finals[i % 3]]
-        gaps = np.array([0, 50, 40, 30, 25, 18, 12]) * (frame.n_days / 3650 if spec.name == "small" else 1.0) + 3
+        gaps = (
+            np.array([0, 50, 40, 30, 25, 18, 12])
+            * (frame.n_days / 3650 if spec.name == "small" else 1.0)
+            + 3
+        )
         span = int(gaps.sum()) + 10
         start = frame.day0 + int(rng.integers(10, frame.n_days - span))
         days = start + np.cumsum(gaps).astype(np.int64)
         t = days * _DAY + rng.integers(18 * 3600, 23 * 3600, len(days))
-        victim = _fresh_people(rng, persons, geo, 1, np.array([1]), np.array([rng.uniform(22, 45)]), frame.day0)
-        suspect = _fresh_people(rng, persons, geo, 1, np.array([0]), np.array([rng.uniform(24, 50)]), frame.day0)
+        victim = _fresh_people(
+            rng, persons, geo, 1, np.array([1]), np.array([rng.uniform(22, 45)]), frame.day0
+        )
+        suspect = _fresh_people(
+            rng, persons, geo, 1, np.array([0]), np.array([rng.uniform(24, 50)]), frame.day0
+        )
         for col in ("area", "postcode"):  # they live together
             persons[col][suspect] = persons[col][victim]
         area = np.repeat(persons["area"][victim], len(days))
         x, y = sample_points(rng, geo.polygons, area[:1])
-        rows = _occurrences(police, offence, t, np.repeat(x, len(days)), np.repeat(y, len(days)), area,
-                            "dwelling", [_LADDER_WEAPON[g] for g in offence], True)  # fmt: skip
+        rows = _occurrences(
+            police,
+            offence,
+            t,
+            np.repeat(x, len(days)),
+            np.repeat(y, len(days)),
+            area,
+            "dwelling",
+            [_LADDER_WEAPON[g] for g in offence],
+            True,
+        )
         add_people(police, rows, "victim", np.repeat(victim, len(rows)))
-        add_people(police, rows, "suspect", np.repeat(suspect, len(rows)),
-                   relationship=np.full(len(rows), code_index(codes.RELATIONSHIP, "partner")))  # fmt: skip
-        pairs.append({"victim_person": int(victim[0]), "suspect_person": int(suspect[0]),
-                      "occurrence_rows": rows.tolist(), "offence_groups": offence})  # fmt: skip
-    stable = [{"victim_person": v, "suspect_person": s, "occurrence_rows": r} for v, s, r in police.stable_pairs[:50]]
+        add_people(
+            police,
+            rows,
+            "suspect",
+            np.repeat(suspect, len(rows)),
+            relationship=np.full(len(rows), code_index(codes.RELATIONSHIP, "partner")),
+        )
+        pairs.append(
+            {
+                "victim_person": int(victim[0]),
+                "suspect_person": int(suspect[0]),
+                "occurrence_rows": rows.tolist(),
+                "offence_groups": offence,
+            }
+        )
+    for _, _, listed in police.stable_pairs[:50]:
+        police.occ["protected"][listed] = True
+    stable = [
+        {
+            "victim_person": v,
+            "suspect_person": s,
+            "occurrence_rows": sorted(r, key=lambda i: int(police.occ["t"][i])),
+        }
+        for v, s, r in police.stable_pairs[:50]
+    ]
     return {"escalating": pairs, "stable": stable, "stable_count": len(police.stable_pairs)}
 
 
-def plant_hidden_venue(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: Geography,
-                       inst: Institutions, persons: Persons, police: Police, ed: Ed, venue: int) -> Truth:  # fmt: skip
+def plant_hidden_venue(
+    rng: np.random.Generator,
+    spec: ScaleSpec,
+    frame: TimeFrame,
+    geo: Geography,
+    inst: Institutions,
+    persons: Persons,
+    police: Police,
+    ed: Ed,
+    venue: int,
+) -> Truth:
     """Assaults at one venue that reach the ED (many) but hardly the police (one)."""
     k = _size(spec, 20, 45, 60)
     start = frame.day0 + int(rng.integers(0, max(1, frame.n_days - 365)))
@@ -191,7 +308,12 @@ def plant_hidden_venue(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFra
     add = new_ed(k)
     add["t_assault"] = np.sort(t)
     add["t_arrive"] = add["t_assault"] + rng.integers(20, 120, k) * 60
-    add["method"] = np.array([code_index(codes.WEAPON, m) for m in rng.choice(["hitting_kicking", "blunt", "sharp"], k, p=[0.6, 0.3, 0.1])])
+    add["method"] = np.array(
+        [
+            code_index(codes.WEAPON, m)
+            for m in rng.choice(["hitting_kicking", "blunt", "sharp"], k, p=[0.6, 0.3, 0.1])
+        ]
+    )
     add["loc_type"][:] = code_index(codes.LOCATION_TYPE, "licensed_premises")
     add["desc"] = ed_descriptions(ed, geo, add["loc_type"], np.full(k, venue))
     add["x"][:], add["y"][:], add["area"][:] = vx, vy, area
@@ -200,34 +322,71 @@ def plant_hidden_venue(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFra
     add["protected"][:] = True
     ed_rows = np.asarray(ed.table.append(add))
     one = rng.choice(t, 1)
-    rows = _occurrences(police, ["common_assault"], one, np.array([vx]), np.array([vy]), np.array([area]),
-                        "licensed_premises", ["hitting_kicking"], False)  # fmt: skip
+    rows = _occurrences(
+        police,
+        ["common_assault"],
+        one,
+        np.array([vx]),
+        np.array([vy]),
+        np.array([area]),
+        "licensed_premises",
+        ["hitting_kicking"],
+        False,
+    )
     police.occ["venue"][rows] = venue
     add_people(police, rows, "victim", sample_people(rng, persons["victim_w"], 1))
-    return {"venue_name": geo.venue_names[venue], "easting": float(vx), "northing": float(vy), "area": area,
-            "ed_rows": ed_rows.tolist(), "occurrence_rows": rows.tolist(), "start": int(start),
-            "end": int(days[-1])}  # fmt: skip
+    return {
+        "venue_name": geo.venue_names[venue],
+        "easting": float(vx),
+        "northing": float(vy),
+        "area": area,
+        "ed_rows": ed_rows.tolist(),
+        "occurrence_rows": rows.tolist(),
+        "start": int(start),
+        "end": int(days[-1]),
+    }
 
 
-def _add_deaths(rng: np.random.Generator, deaths: Deaths, persons: Persons, day: Array, place: str, inst_idx: Array,
-                area: Array, classification: list[str], practitioner: Array) -> Array:  # fmt: skip
+def _add_deaths(
+    rng: np.random.Generator,
+    deaths: Deaths,
+    persons: Persons,
+    day: Array,
+    place: str,
+    inst_idx: Array,
+    area: Array,
+    classification: list[str],
+    practitioner: Array,
+) -> Array:
     n = len(day)
     add = new_deaths(n)
     add["day"] = day
     add["place"][:] = code_index(codes.PLACE_TYPE, place)
     add["inst"], add["area"], add["practitioner"] = inst_idx, area, practitioner
-    add["classification"] = np.array([code_index(codes.DEATH_CLASSIFICATION, c) for c in classification])
+    add["classification"] = np.array(
+        [code_index(codes.DEATH_CLASSIFICATION, c) for c in classification]
+    )
     add["pid"] = new_decedents(rng, persons, area, day, np.zeros(n, dtype=bool))
     persons["death_day"][add["pid"]] = day
     add["protected"][:] = True
     add["t_report"] = day * _DAY + rng.integers(7 * 3600, 20 * 3600, n)
     nat = deaths.cause_code("Ischaemic heart disease", "I25.9")
-    add["cause"] = np.where(add["classification"] == 0, nat, deaths.cause_code("Unascertained", "R99"))
+    add["cause"] = np.where(
+        add["classification"] == 0, nat, deaths.cause_code("Unascertained", "R99")
+    )
     return np.asarray(deaths.table.append(add))
 
 
-def plant_death_series(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: Geography,
-                       inst: Institutions, persons: Persons, deaths: Deaths, homes: Array) -> Truth:  # fmt: skip
+def plant_death_series(
+    rng: np.random.Generator,
+    spec: ScaleSpec,
+    frame: TimeFrame,
+    geo: Geography,
+    inst: Institutions,
+    persons: Persons,
+    deaths: Deaths,
+    homes: Array,
+) -> Truth:
     """Deaths with one MO and one agency nurse across two care homes, mostly recorded natural."""
     k = _size(spec, 5, 6, 7)
     nurse = len(inst.practitioner_ids)
@@ -237,19 +396,41 @@ def plant_death_series(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFra
     day = np.sort(start + rng.choice(120, size=k, replace=False))
     where = homes[np.arange(k) % 2]
     classification = ["natural"] * (k - 2) + ["unexplained", "suspicious"]
-    rows = _add_deaths(rng, deaths, persons, day, "care_home", where, inst.area[where], classification,
-                       np.full(k, nurse))  # fmt: skip
+    rows = _add_deaths(
+        rng,
+        deaths,
+        persons,
+        day,
+        "care_home",
+        where,
+        inst.area[where],
+        classification,
+        np.full(k, nurse),
+    )
     t = deaths.table
     t["x"][rows], t["y"][rows] = inst.xy[where, 0], inst.xy[where, 1]
     t["mo"][rows] = deaths.mo.add(DEATH_SERIES_MO)
     t["t_report"][rows] = (day + 1) * _DAY + rng.integers(1 * 3600, 5 * 3600, k)
-    return {"death_rows": rows.tolist(), "mo": DEATH_SERIES_MO, "practitioner_id": inst.practitioner_ids[nurse],
-            "institution_ids": [inst.ids[int(h)] for h in homes], "start": int(day.min()), "end": int(day.max()),
-            "recorded_natural": k - 2}  # fmt: skip
+    return {
+        "death_rows": rows.tolist(),
+        "mo": DEATH_SERIES_MO,
+        "practitioner_id": inst.practitioner_ids[nurse],
+        "institution_ids": [inst.ids[int(h)] for h in homes],
+        "start": int(day.min()),
+        "end": int(day.max()),
+        "recorded_natural": k - 2,
+    }
 
 
-def plant_care_home_excess(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, inst: Institutions,
-                           persons: Persons, deaths: Deaths, home: int) -> Truth:  # fmt: skip
+def plant_care_home_excess(
+    rng: np.random.Generator,
+    spec: ScaleSpec,
+    frame: TimeFrame,
+    inst: Institutions,
+    persons: Persons,
+    deaths: Deaths,
+    home: int,
+) -> Truth:
     """Extra deaths at one care home: about 2.5x its expected rate over 12 months."""
     start = frame.day0 + int(rng.integers(0, max(1, frame.n_days - 365)))
     end = min(start + 364, frame.day0 + frame.n_days - 1)
@@ -260,15 +441,37 @@ def plant_care_home_excess(rng: np.random.Generator, spec: ScaleSpec, frame: Tim
     day = np.sort(rng.integers(start, end + 1, extra))
     staff = inst.practitioners_of(home)
     classification = ["natural" if rng.random() < 0.85 else "unexplained" for _ in range(extra)]
-    rows = _add_deaths(rng, deaths, persons, day, "care_home", np.full(extra, home), np.full(extra, inst.area[home]),
-                       classification, staff[rng.integers(0, len(staff), extra)])  # fmt: skip
+    rows = _add_deaths(
+        rng,
+        deaths,
+        persons,
+        day,
+        "care_home",
+        np.full(extra, home),
+        np.full(extra, inst.area[home]),
+        classification,
+        staff[rng.integers(0, len(staff), extra)],
+    )
     t["x"][rows], t["y"][rows] = inst.xy[home]
-    return {"institution_id": inst.ids[home], "start": start, "end": end, "expected_deaths": round(expected, 2),
-            "observed_deaths": observed + extra, "death_rows": rows.tolist()}  # fmt: skip
+    return {
+        "institution_id": inst.ids[home],
+        "start": start,
+        "end": end,
+        "expected_deaths": round(expected, 2),
+        "observed_deaths": observed + extra,
+        "death_rows": rows.tolist(),
+    }
 
 
-def plant_practitioner_excess(rng: np.random.Generator, spec: ScaleSpec, frame: TimeFrame, geo: Geography,
-                              inst: Institutions, persons: Persons, deaths: Deaths) -> Truth:  # fmt: skip
+def plant_practitioner_excess(
+    rng: np.random.Generator,
+    spec: ScaleSpec,
+    frame: TimeFrame,
+    geo: Geography,
+    inst: Institutions,
+    persons: Persons,
+    deaths: Deaths,
+) -> Truth:
     """A GP who certifies about three times as many home deaths as the practice's other GPs."""
     gps = inst.of_type("gp_practice")
     practice = int(gps[np.argmax(inst.capacity[gps])])
@@ -285,10 +488,25 @@ def plant_practitioner_excess(rng: np.random.Generator, spec: ScaleSpec, frame: 
     areas = np.flatnonzero(inst.area_gp == practice)
     area = areas[rng.integers(0, len(areas), extra)]
     day = np.sort(rng.integers(start, end + 1, extra))
-    rows = _add_deaths(rng, deaths, persons, day, "own_home", np.full(extra, practice), area, ["natural"] * extra,
-                       np.full(extra, gp))  # fmt: skip
+    rows = _add_deaths(
+        rng,
+        deaths,
+        persons,
+        day,
+        "own_home",
+        np.full(extra, practice),
+        area,
+        ["natural"] * extra,
+        np.full(extra, gp),
+    )
     x, y = sample_points(rng, geo.polygons, area)
     t["x"][rows], t["y"][rows] = x, y
-    return {"practitioner_id": inst.practitioner_ids[gp], "institution_id": inst.ids[practice], "start": start,
-            "end": end, "expected_deaths": round(expected, 2), "observed_deaths": int(counts[0]) + extra,
-            "death_rows": rows.tolist()}  # fmt: skip
+    return {
+        "practitioner_id": inst.practitioner_ids[gp],
+        "institution_id": inst.ids[practice],
+        "start": start,
+        "end": end,
+        "expected_deaths": round(expected, 2),
+        "observed_deaths": int(counts[0]) + extra,
+        "death_rows": rows.tolist(),
+    }

@@ -29,18 +29,47 @@ from harmwatch.scenario.names import ETHNICITY_NAME_GROUPS, NameBook
 
 __all__ = ["NEVER", "NOISE", "Noise", "Persons", "nhs_check_digit", "render"]
 
+_NAME_GROUPS = ("british", "south_asian", "african_caribbean", "east_european")
 #: ``death_day`` of people who do not die in the period.
 NEVER = 10**7
-_NHS_WEIGHTS = np.arange(10, 1, -1)
 _COHORT_SPLIT_DAY = -1826  # 1965-01-01 in epoch days
-_AGE_BANDS = np.array([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95])
-_AGE_WEIGHTS = np.array([5.6, 6.0, 5.9, 5.6, 6.0, 6.6, 6.9, 6.6, 6.4, 6.1, 6.8, 6.7, 5.9, 5.1, 5.0, 3.7, 2.6, 1.6, 0.8, 0.2])
+_AGE_BANDS = np.array(
+    [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95]
+)
+_AGE_WEIGHTS = np.array(
+    [
+        5.6,
+        6.0,
+        5.9,
+        5.6,
+        6.0,
+        6.6,
+        6.9,
+        6.6,
+        6.4,
+        6.1,
+        6.8,
+        6.7,
+        5.9,
+        5.1,
+        5.0,
+        3.7,
+        2.6,
+        1.6,
+        0.8,
+        0.2,
+    ]
+)
 
 
 def nhs_check_digit(first9: Array) -> Array:
     """Modulus-11 check digit of 9-digit NHS number stems (10 means invalid stem)."""
-    digits = (np.asarray(first9, dtype=np.int64)[:, None] // 10 ** np.arange(8, -1, -1)) % 10
-    check = 11 - (digits * _NHS_WEIGHTS).sum(axis=1) % 11
+    rest = np.asarray(first9, dtype=np.int64).copy()
+    total = np.zeros(len(rest), dtype=np.int64)
+    for weight in range(2, 11):  # last digit has weight 2, first weight 10
+        total += (rest % 10) * weight
+        rest //= 10
+    check = 11 - total % 11
     return np.asarray(np.where(check == 11, 0, check))
 
 
@@ -102,43 +131,64 @@ class Persons:
         sex = (rng.random(n) < 0.51).astype(np.int64)
         return self.add(rng, area, sex, (ref_day - age_days).astype(np.int64), ref_day)
 
-    def add(self, rng: np.random.Generator, area: Array, sex: Array, dob: Array, ref_day: int) -> Array:
+    def add(
+        self, rng: np.random.Generator, area: Array, sex: Array, dob: Array, ref_day: int
+    ) -> Array:
         """Create people living in ``area`` with the given sex and dob; return their ids."""
         n = len(area)
         geo, names = self.geo, self.names
         dep = geo.deprivation[area]
-        eth_p = np.c_[0.04 + 0.12 * dep, 0.015 + 0.06 * dep, 0.015 + 0.03 * dep, 0.93 - 0.23 * dep, 0.01 + 0.02 * dep]
-        eth_codes = np.array([codes.ETHNICITY.index(e) for e in ("asian", "black", "mixed", "white", "other")])
+        eth_p = np.c_[
+            0.04 + 0.12 * dep,
+            0.015 + 0.06 * dep,
+            0.015 + 0.03 * dep,
+            0.93 - 0.23 * dep,
+            0.01 + 0.02 * dep,
+        ]
+        eth_codes = np.array(
+            [codes.ETHNICITY.index(e) for e in ("asian", "black", "mixed", "white", "other")]
+        )
         u = rng.random(n)[:, None]
-        eth = eth_codes[(u > np.cumsum(eth_p / eth_p.sum(axis=1, keepdims=True), axis=1)).sum(axis=1)]
-        group = np.empty(n, dtype=object)
+        eth = eth_codes[
+            (u > np.cumsum(eth_p / eth_p.sum(axis=1, keepdims=True), axis=1)).sum(axis=1)
+        ]
+        group = np.zeros(n, dtype=np.int64)
         for e, groups in ETHNICITY_NAME_GROUPS.items():
             m = eth == codes.ETHNICITY.index(e)
-            group[m] = rng.choice(list(groups), size=int(m.sum()), p=list(groups.values()))
+            codes_ = [_NAME_GROUPS.index(g) for g in groups]
+            group[m] = rng.choice(codes_, size=int(m.sum()), p=list(groups.values()))
         forename = np.empty(n, dtype=np.int64)
         surname = np.empty(n, dtype=np.int64)
         old = dob < _COHORT_SPLIT_DAY
         for key, (pool, p) in names.forename_pools.items():
             g, s, cohort = key
-            m = (group == g) & (sex == ("male", "female").index(s))
+            m = (group == _NAME_GROUPS.index(g)) & (sex == ("male", "female").index(s))
             if cohort != "any":
                 m &= old if cohort == "old" else ~old
             forename[m] = pool[rng.choice(len(pool), size=int(m.sum()), p=p)]
         for g, (pool, p) in names.surname_pools.items():
-            m = group == g
+            m = group == _NAME_GROUPS.index(g)
             surname[m] = pool[rng.choice(len(pool), size=int(m.sum()), p=p)]
 
         moved = rng.random(n) < 0.3
         prev_area = np.where(moved, rng.integers(0, len(geo), n), area)
         postcode = geo.pc_start[area] + rng.integers(0, geo.pc_count[area])
         prev_postcode = geo.pc_start[prev_area] + rng.integers(0, geo.pc_count[prev_area])
-        prev_postcode = np.where(prev_postcode == postcode, geo.pc_start[area] + (postcode - geo.pc_start[area] + 1) % geo.pc_count[area], prev_postcode)
+        prev_postcode = np.where(
+            prev_postcode == postcode,
+            geo.pc_start[area] + (postcode - geo.pc_start[area] + 1) % geo.pc_count[area],
+            prev_postcode,
+        )
 
         serial = np.arange(self._serial, self._serial + n)
         self._serial += n
         age = (ref_day - dob) / 365.25
-        age_v = np.interp(age, [0, 12, 16, 22, 35, 50, 70, 100], [0.05, 0.15, 0.8, 1.0, 0.8, 0.4, 0.15, 0.1])
-        age_o = np.interp(age, [0, 10, 14, 19, 30, 45, 60, 100], [0.0, 0.0, 0.5, 1.0, 0.7, 0.3, 0.05, 0.01])
+        age_v = np.interp(
+            age, [0, 12, 16, 22, 35, 50, 70, 100], [0.05, 0.15, 0.8, 1.0, 0.8, 0.4, 0.15, 0.1]
+        )
+        age_o = np.interp(
+            age, [0, 10, 14, 19, 30, 45, 60, 100], [0.0, 0.0, 0.5, 1.0, 0.7, 0.3, 0.05, 0.01]
+        )
         latent = rng.pareto(1.6, n)
         cols = {
             "sex": sex.astype(np.int8),
@@ -152,7 +202,9 @@ class Persons:
             "prev_postcode": prev_postcode.astype(np.int64),
             "nhs": self._nhs_numbers(n),
             "nominal": (serial * 7_919 + 13) % 70_000_000 + 10_000_000,
-            "nominal2": np.where(rng.random(n) < 0.03, (serial * 6_271 + 7) % 19_000_000 + 80_000_000, -1),
+            "nominal2": np.where(
+                rng.random(n) < 0.03, (serial * 6_271 + 7) % 19_000_000 + 80_000_000, -1
+            ),
             "council": (serial * 3_571 + 5) % 89_000_000 + 10_000_000,
             "victim_w": np.where(dob < ref_day, latent * age_v * (0.3 + dep), 0.0),
             "offender_w": latent**1.3 * age_o * np.where(sex == 0, 1.0, 0.2) * (0.2 + dep),
@@ -178,7 +230,9 @@ class Persons:
         return out
 
 
-def sample_people(rng: np.random.Generator, weights: Array, n: int, candidates: Array | None = None) -> Array:
+def sample_people(
+    rng: np.random.Generator, weights: Array, n: int, candidates: Array | None = None
+) -> Array:
     """Draw ``n`` person ids in proportion to ``weights`` (optionally among ``candidates``)."""
     if candidates is None:
         candidates = np.arange(len(weights))
@@ -186,7 +240,11 @@ def sample_people(rng: np.random.Generator, weights: Array, n: int, candidates: 
     else:
         w = weights[candidates]
     cdf = np.cumsum(w)
-    return np.asarray(candidates[np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right").clip(0, len(cdf) - 1)])
+    # Sorted queries make searchsorted cache-friendly; a permutation restores random order.
+    hits = np.searchsorted(cdf, np.sort(rng.random(n)) * cdf[-1], side="right").clip(
+        0, len(cdf) - 1
+    )
+    return np.asarray(candidates[rng.permutation(hits)])
 
 
 def _alt(rng: np.random.Generator, alt: Array, code: Array, mask: Array, cols: slice) -> Array:
@@ -219,7 +277,9 @@ def render(
     fore = persons["forename"][pid]
     fore = _alt(rng, names.forename_alt, fore, u() < noise.nickname, slice(0, 2))
     fore = _alt(rng, names.forename_alt, fore, u() < noise.forename_typo, slice(2, 4))
-    sur = _alt(rng, names.surname_alt, persons["surname"][pid], u() < noise.surname_typo, slice(2, 4))
+    sur = _alt(
+        rng, names.surname_alt, persons["surname"][pid], u() < noise.surname_typo, slice(2, 4)
+    )
 
     dob = persons["dob"][pid].astype(np.int64)
     d64 = dob.astype("datetime64[D]")
@@ -228,7 +288,9 @@ def render(
     mm = months.astype(np.int64) % 12 + 1
     years = months.astype("datetime64[Y]")
     swap = (u() < noise.dob_transposed) & (dd <= 12) & (dd != mm)
-    swapped = ((years + (dd - 1).astype("timedelta64[M]")).astype("datetime64[D]") + (mm - 1)).astype(np.int64)
+    swapped = (
+        (years + (dd - 1).astype("timedelta64[M]")).astype("datetime64[D]") + (mm - 1)
+    ).astype(np.int64)
     rec_dob = np.where(swap, swapped, dob)
     rec_dob = np.where(u() < noise.dob_year_off, rec_dob + rng.choice([-365, 365], n), rec_dob)
     rec_dob = np.minimum(rec_dob, day - 1)
@@ -236,22 +298,30 @@ def render(
     age = ((day - dob) / 365.25).astype(np.int64)
     show_age = no_dob & ((u() < noise.age_when_no_dob) | anon)
 
-    postcode = np.where(u() < noise.old_postcode, persons["prev_postcode"][pid], persons["postcode"][pid])
+    postcode = np.where(
+        u() < noise.old_postcode, persons["prev_postcode"][pid], persons["postcode"][pid]
+    )
     postcode = np.where((u() < noise.postcode_missing) | anon, -1, postcode)
     nhs = persons["nhs"][pid]
     has_nhs = (u() < noise.nhs) & ~anon
-    eth = np.where(u() < noise.ethnicity_unknown, codes.ETHNICITY.index("unknown"), persons["ethnicity"][pid])
+    eth = np.where(
+        u() < noise.ethnicity_unknown, codes.ETHNICITY.index("unknown"), persons["ethnicity"][pid]
+    )
     sex = persons["sex"][pid].astype(np.int64)
 
     return {
         "forename": enum_series("forename", names.forenames.values, np.where(anon, -1, fore)),
         "surname": enum_series("surname", names.surnames.values, np.where(anon, -1, sur)),
         "date_of_birth": date_series("date_of_birth", rec_dob, missing=no_dob),
-        "age": pl.Series("age", np.where(show_age, age, 0), dtype=pl.Int32).scatter(np.flatnonzero(~show_age), None),
+        "age": pl.Series("age", np.where(show_age, age, 0), dtype=pl.Int32).scatter(
+            np.flatnonzero(~show_age), None
+        ),
         "sex": enum_series("sex", codes.SEX, sex),
         "ethnicity": enum_series("ethnicity", codes.ETHNICITY, eth),
         "postcode": enum_series("postcode", persons.geo.postcodes.values, postcode),
-        "nhs_number": pl.Series("nhs_number", nhs, dtype=pl.Int64).scatter(np.flatnonzero(~has_nhs), None),
+        "nhs_number": pl.Series("nhs_number", nhs, dtype=pl.Int64).scatter(
+            np.flatnonzero(~has_nhs), None
+        ),
     }
 
 

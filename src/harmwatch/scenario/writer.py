@@ -29,7 +29,7 @@ def _as_text(s: pl.Series) -> pl.Series:
 
 
 def write_csv(path: Path, frame: pl.DataFrame, plan: FaultPlan | None = None) -> int:
-    """Write ``frame`` (rows in ``plan.order``, faults applied) as UTF-8 CSV; return the row count."""
+    """Write ``frame`` as UTF-8 CSV (rows in ``plan.order``, faults applied); return its rows."""
     order = plan.order if plan is not None else np.arange(frame.height)
     faults = plan.faults if plan is not None else []
     positions = np.array([f.position for f in faults], dtype=np.int64)
@@ -45,7 +45,12 @@ def write_csv(path: Path, frame: pl.DataFrame, plan: FaultPlan | None = None) ->
                 text = _as_text(chunk[column])
                 text = text.scatter([i for i, _ in edits], [v for _, v in edits])
                 chunk = chunk.with_columns(text.alias(column))
-            chunk.write_csv(fh, include_header=start == 0, datetime_format=DATETIME_FORMAT, date_format=DATE_FORMAT)
+            chunk.write_csv(
+                fh,
+                include_header=start == 0,
+                datetime_format=DATETIME_FORMAT,
+                date_format=DATE_FORMAT,
+            )
     return len(order)
 
 
@@ -77,4 +82,5 @@ def write_areas(path: Path, geo: Geography) -> int:
 
 def write_json(path: Path, payload: Any) -> None:
     """Write ``payload`` as indented UTF-8 JSON."""
-    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
+    indent = 1 if len(payload.get("faults", ())) < 20_000 else None  # big truth: compact
+    path.write_text(json.dumps(payload, indent=indent, ensure_ascii=False), encoding="utf-8")

@@ -1,0 +1,158 @@
+"""A load is one transaction: an error or a kill -9 leaves the store exactly as before."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from _ingest_support import dump, ingest, occ_csv, occ_line, write
+from sqlalchemy import Engine, text
+
+from harmwatch.ingest import load
+from harmwatch.store.database import open_store
+
+
+@pytest.fixture
+def loaded(store_engine: Engine, tmp_path: Path) -> Engine:
+    """A store with v1 of three records, one of them quarantined."""
+    v1 = occ_csv(occ_line("A1"), occ_line("A2"), occ_line("A3", weapon="knife"))
+    ingest(store_engine, write(tmp_path, v1, "v1.csv"))
+    return store_engine
+
+
+def v2(tmp_path: Path) -> Path:
+    """New, changed, unchanged, quarantined and resolved records: every kind of write."""
+    lines = [
+        occ_line("A1"),
+        occ_line("A2", offence_group="homicide"),
+        occ_line("A3"),
+        occ_line("A4"),
+        occ_line("A5", weapon="knife"),
+    ]
+    return write(tmp_path, occ_csv(*lines), "v2.csv")
+
+
+def _fail(*_args: Any, **_kwargs: Any) -> None:
+    raise RuntimeError("boom")
+
+
+def test_an_error_at_the_end_of_a_load_changes_nothing(
+    loaded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = dump(loaded)
+    monkeypatch.setattr(load, "resolve_quarantine", _fail)
+    with pytest.raises(RuntimeError, match="boom"):
+        ingest(loaded, v2(tmp_path))
+    assert dump(loaded) == before
+    monkeypatch.undo()
+    result = ingest(loaded, v2(tmp_path))  # and the load works afterwards
+    # A3 (quarantined in v1) and A4 are new, A2 changed, A1 as it was.
+    assert (result.rows_loaded, result.rows_updated, result.rows_unchanged) == (2, 1, 1)
+
+
+def test_an_error_after_some_rows_are_inserted_changes_nothing(
+    loaded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = dump(loaded)
+    real = load.bulk_insert
+    calls: list[str] = []
+
+    def insert_then_fail(connection: Any, table: Any, frame: pl.DataFrame) -> None:
+        real(connection, table, frame)
+        calls.append(table.name)
+        if table.name == "quarantined_rows":  # records, history already written
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(load, "bulk_insert", insert_then_fail)
+    with pytest.raises(RuntimeError, match="boom"):
+        ingest(loaded, v2(tmp_path))
+    assert calls == ["police_occurrences", "quarantined_rows"]
+    assert dump(loaded) == before
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from harmwatch.ingest import load
+    from harmwatch.ingest.pipeline import ingest_file
+    from harmwatch.store.database import open_store
+
+    real = load._batches
+
+    def batches(frame):
+        for number, batch in enumerate(real(frame)):
+            yield batch
+            if number == 0:  # the first batch is in the (open) transaction
+                print("inside", flush=True)
+                time.sleep(120)
+
+    load._batches = batches
+    ingest_file(open_store(sys.argv[1]), "police_occurrences", Path(sys.argv[2]))
+    """
+)
+
+
+def _big_file(path: Path, n: int) -> Path:
+    pl.select(
+        pl.format("B{}", pl.int_range(0, n)).alias("occurrence_id"),
+        pl.lit("crime").alias("kind"),
+        pl.lit("gbh").alias("offence_group"),
+        pl.lit("2021-03-04T10:30").alias("occurred_from"),
+    ).write_csv(path)
+    return path
+
+
+def _kill_mid_load(url: str, csv_path: Path) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, url, str(csv_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()  # blocks until the first batch is written
+        assert line.strip() == "inside", child.stderr.read() if child.stderr else ""
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize(
+    "n",
+    [
+        pytest.param(60_000, id="60k"),  # two batches: killed between them
+        pytest.param(200_000, id="200k", marks=pytest.mark.slow),
+    ],
+)
+def test_kill_9_inside_the_transaction_changes_nothing(
+    store_url: str, loaded: Engine, tmp_path: Path, n: int
+) -> None:
+    assert n > load._BATCH
+    big = _big_file(tmp_path / "big.csv", n)
+    before = dump(loaded)
+    loaded.dispose()
+    _kill_mid_load(store_url, big)
+    engine = open_store(store_url)
+    try:
+        assert dump(engine) == before
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as connection:
+                assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        # The store takes a load afterwards (no lock or half-written state left).
+        result = ingest(engine, write(tmp_path, occ_csv(occ_line("Z1")), "after.csv"))
+        assert result.rows_loaded == 1
+    finally:
+        engine.dispose()
