@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from harmwatch.errors import HarmWatchError
 from harmwatch.ingest.pipeline import ingest_file
@@ -247,20 +247,29 @@ def test_export_keeps_non_ascii_text(store_engine: Engine, tmp_path: Path) -> No
     assert read_csv(out)[1][4] == "Zoë's café"
 
 
-def test_export_warns_about_derived_ids(store_engine: Engine, tmp_path: Path) -> None:
+def test_export_keeps_derived_involvement_ids(store_engine: Engine, tmp_path: Path) -> None:
+    """A people file without involvement_id: the quarantined row keeps its derived
+    id, so the corrected re-load updates that very record, not another person's."""
     people = """\
-occurrence_id,role
-OCC1,victim
-OCC1,martian
+occurrence_id,role,forename
+OCC1,victim,Jane
+OCC1,martian,John
 """
     ingest_file(store_engine, "police_people", write(tmp_path, "people.csv", people))
-    result = export_quarantined(store_engine, "police_people", tmp_path / "fix.csv")
+    out = tmp_path / "fix.csv"
+    result = export_quarantined(store_engine, "police_people", out)
     assert result.rows == 1
-    [note] = result.notes
-    assert "1 row(s) have no involvement_id" in note
-
-    with_ids = "occurrence_id,involvement_id,role\nOCC2,P1,victim\nOCC2,P2,martian\n"
-    ingest_file(store_engine, "police_people", write(tmp_path, "ids.csv", with_ids))
-    result = export_quarantined(store_engine, "police_people", tmp_path / "fix.csv")
-    assert result.rows == 2
-    assert "1 row(s)" in result.notes[0]  # the one of people.csv only
+    assert not result.notes
+    header, row = read_csv(out)[:2]
+    assert row[header.index("involvement_id")] == "OCC1/2"
+    fixed = out.read_text(encoding="utf-8-sig").replace("martian", "witness")
+    reload = ingest_file(store_engine, "police_people", write(tmp_path, "fixed.csv", fixed))
+    assert (reload.rows_loaded, reload.rows_quarantined, reload.quarantine_resolved) == (1, 0, 1)
+    with store_engine.connect() as connection:
+        people_rows = connection.execute(
+            text("select involvement_id, role, forename from police_people order by 1")
+        ).all()
+    assert [tuple(r) for r in people_rows] == [
+        ("OCC1/1", "victim", "Jane"),
+        ("OCC1/2", "witness", "John"),
+    ]

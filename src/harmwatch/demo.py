@@ -10,7 +10,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harmwatch.errors import HarmWatchError
 from harmwatch.ingest.pipeline import IngestResult, ingest_file
@@ -65,7 +65,7 @@ def run_demo(
     out_dir: Path,
     *,
     seed: int = 0,
-    scale: str = "force",
+    scale: Literal["small", "force", "national"] = "force",
     force: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> DemoResult:

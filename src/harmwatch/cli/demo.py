@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -28,7 +29,9 @@ from harmwatch.cli.common import emit_json, json_option, show_progress
 )
 @click.option("--force", is_flag=True, help="Use --out even if it holds other files.")
 @json_option
-def command(out_dir: Path, seed: int, scale: str, force: bool, as_json: bool) -> None:
+def command(
+    out_dir: Path, seed: int, scale: Literal["small", "force"], force: bool, as_json: bool
+) -> None:
     """Generate a synthetic force area, load it into a fresh store, and report.
 
     Writes the contract files to OUT/data, loads them into OUT/harmwatch.db

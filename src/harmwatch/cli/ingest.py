@@ -21,8 +21,11 @@ from harmwatch.store.database import open_store
 @click.option(
     "--mapping",
     "mapping_file",
-    type=click.Path(path_type=Path),
-    help="YAML mapping of the file's own layout onto the contract (see docs/mappings.md).",
+    metavar="FILE|NAME",
+    help=(
+        "YAML mapping of the file's own layout onto the contract, or the name of a shipped "
+        "mapping (e.g. mps_homicides_occurrences); see docs/mappings.md."
+    ),
 )
 @click.option("--sheet", metavar="NAME", help="XLSX sheet to read (default: the first).")
 @click.option(
@@ -41,7 +44,7 @@ def command(
     kind: str,
     file: Path,
     source: str | None,
-    mapping_file: Path | None,
+    mapping_file: str | None,
     sheet: str | None,
     tokens_only: bool,
     key_file: Path | None,
@@ -64,7 +67,7 @@ def command(
         from harmwatch.ingest.pseudonymise import read_key
 
         key = read_key(key_file)
-    mapping = Mapping.load(mapping_file) if mapping_file else None
+    mapping = Mapping.resolve(mapping_file) if mapping_file else None
     verbose = show_progress(as_json)
 
     def progress(message: str) -> None:

@@ -20,8 +20,19 @@ from harmwatch.contract import KINDS, KindSpec
 from harmwatch.errors import HarmWatchError, InputFileError
 from harmwatch.ingest import load
 from harmwatch.ingest.mapping import Mapping
+from harmwatch.ingest.quarantine_rows import (
+    hide_personal_values,
+    personal_file_columns,
+    quarantine_entries,
+)
 from harmwatch.ingest.reader import ROW, RawTable, read_table
-from harmwatch.ingest.validate import ERROR_SCHEMA, Validated, validate
+from harmwatch.ingest.validate import (
+    ERROR_SCHEMA,
+    Validated,
+    derive_involvement_ids,
+    match_columns,
+    validate,
+)
 from harmwatch.store.schema import kind_tables
 
 #: How many problems ``IngestResult.errors`` lists (all are quarantined).
@@ -154,8 +165,21 @@ def ingest_file(
     raw = read_table(path, sheet=sheet or (mapping.sheet if mapping else None))
     try:
         frame = _table_frame(raw, spec)
+        notes: list[str] = []
         if mapping is not None:
             frame = mapping.apply(frame, str(path), spec)
+            notes += mapping.notes(frame)
+        if spec.name == "police_people":
+            frame = derive_involvement_ids(match_columns(frame, spec, str(path)))
+        hidden: set[str] = set()
+        if tokens_only:
+            hidden = personal_file_columns([c for c in raw.frame.columns if c != ROW], mapping)
+            frame, dropped = _drop_identifier_extras(frame, spec)
+            if dropped:
+                notes.append(
+                    "--tokens-only: identifier columns outside the contract not stored: "
+                    + ", ".join(dropped)
+                )
         if spec.name == "areas" and raw.format != "geojson":
             from harmwatch.geo.areas import areas_from_frame
 
@@ -172,6 +196,8 @@ def ingest_file(
     if tokens_only:
         checked.clean = _keep_tokens_only(checked.clean, spec, key)
     errors = _all_errors(raw, checked)
+    if tokens_only:
+        errors = hide_personal_values(errors)
     mapping_sha = mapping.sha256 if mapping else None
     say("loading")
     try:
@@ -181,9 +207,11 @@ def ingest_file(
             )
             if earlier is not None:
                 return _already_loaded(earlier, raw, errors, source)
-            return _write(
-                connection, spec, source, raw, frame, checked, errors, mapping, tokens_only
+            result = _write(
+                connection, spec, source, raw, frame, checked, errors, mapping, tokens_only, hidden
             )
+            result.warnings += notes
+            return result
     except DBAPIError as exc:
         # The database refused (locked, full, connection lost...): the
         # transaction was rolled back, so nothing of this file is stored.
@@ -233,6 +261,18 @@ def _keep_tokens_only(clean: pl.DataFrame, spec: KindSpec, key: bytes | None) ->
     return clean.with_columns([pl.lit(None, dtype=clean.schema[c]).alias(c) for c in personal])
 
 
+def _drop_identifier_extras(frame: pl.DataFrame, spec: KindSpec) -> tuple[pl.DataFrame, list[str]]:
+    """Columns named as identifiers that the kind's contract lacks (tokens-only)."""
+    from harmwatch.ingest.pseudonymise import PERSONAL_COLUMNS
+
+    dropped = [
+        c
+        for c in frame.columns
+        if c.strip().lower() in PERSONAL_COLUMNS and c.strip().lower() not in spec.column_names
+    ]
+    return frame.drop(dropped), dropped
+
+
 def _already_loaded(
     earlier: dict[str, Any], raw: RawTable, errors: pl.DataFrame, source: str
 ) -> IngestResult:
@@ -269,6 +309,7 @@ def _write(
     errors: pl.DataFrame,
     mapping: Mapping | None,
     tokens_only: bool,
+    hidden: set[str],
 ) -> IngestResult:
     clean = checked.clean
     hash_columns = [c for c in clean.columns if c != ROW]
@@ -294,7 +335,7 @@ def _write(
     if spec.located and spec.name != "areas":
         clean = _assign_areas(connection, clean)
     loaded, updated, unchanged = load.write_records(connection, spec, source, extract_id, clean)
-    quarantined = _quarantine(connection, spec, source, extract_id, raw, frame, errors)
+    quarantined = _quarantine(connection, spec, source, extract_id, raw, frame, errors, hidden)
     resolved = load.resolve_quarantine(
         connection, spec, source, extract_id, clean.get_column(spec.id_column)
     )
@@ -375,54 +416,13 @@ def _quarantine(
     raw: RawTable,
     frame: pl.DataFrame,
     errors: pl.DataFrame,
+    hidden: set[str],
 ) -> int:
     if errors.height == 0:
         return 0
-    bad_numbers = errors.get_column(ROW).unique()
-    reasons = errors.group_by(ROW, maintain_order=True).agg(
-        pl.format("{}: {}", pl.col("column").fill_null("row"), pl.col("reason"))
-        .str.join("; ")
-        .alias("reasons")
-    )
-    original = [c for c in raw.frame.columns if c != ROW]
-    source_frame = raw.frame if raw.format != "geojson" else frame
-    readable = source_frame.filter(pl.col(ROW).is_in(bad_numbers.implode())).select(
-        pl.col(ROW),
-        pl.struct(original if raw.format != "geojson" else [c for c in frame.columns if c != ROW])
-        .struct.json_encode()
-        .alias("raw_row"),
-    )
-    id_column = spec.id_column
-    ids = (
-        frame.select(ROW, pl.col(c).alias("record_id"))
-        if (c := _column_named(frame, id_column))
-        else frame.select(ROW, pl.lit(None, dtype=pl.String).alias("record_id"))
-    )
-    import json
-
-    unreadable = pl.DataFrame(
-        {
-            ROW: [b.row for b in raw.bad_rows],
-            "raw_row": [json.dumps(b.raw, ensure_ascii=False) for b in raw.bad_rows],
-        },
-        schema={ROW: pl.Int64, "raw_row": pl.String},
-    )
-    rows = (
-        pl.concat([readable, unreadable])
-        .join(reasons, on=ROW, how="left")
-        .join(ids, on=ROW, how="left")
-        .with_columns(pl.col("record_id").str.strip_chars())
-        .sort(ROW)
-    )
+    rows = quarantine_entries(spec, raw, frame, errors, hidden=hidden)
     load.write_quarantine(connection, spec, source, extract_id, rows, errors)
     return rows.height
-
-
-def _column_named(frame: pl.DataFrame, name: str) -> str | None:
-    for column in frame.columns:
-        if column.strip().lower() == name:
-            return column
-    return None
 
 
 def _date_range(clean: pl.DataFrame, spec: KindSpec) -> dict[str, Any]:

@@ -197,7 +197,11 @@ def validate(
     today = now.date()
     frame = match_columns(frame, kind, file_name)
     present = [c for c in kind.columns if c.name in frame.columns]
-    internal = {ROW, *AREA_MEASURES} | {c for c in frame.columns if c.startswith("__")}
+    # "__" columns are the loader's own; "_harmwatch_" ones come from a
+    # quarantine export being re-loaded after correction.
+    internal = {ROW, *AREA_MEASURES} | {
+        c for c in frame.columns if c.startswith(("__", "_harmwatch_"))
+    }
     extra_columns = [c for c in frame.columns if c not in internal and c not in kind.column_names]
     # Text as given, stripped; an empty cell is unknown.
     frame = frame.with_columns(
@@ -207,7 +211,7 @@ def validate(
         ]
     )
     if kind.name == "police_people":
-        frame = _derive_involvement_ids(frame)
+        frame = derive_involvement_ids(frame)
         present = [c for c in kind.columns if c.name in frame.columns]
     errors: list[pl.DataFrame] = []
     parsed: list[pl.Expr] = []
@@ -240,16 +244,18 @@ def validate(
     return Validated(clean=clean, errors=all_errors, bad_rows=bad_rows, extra_columns=extra_columns)
 
 
-def _derive_involvement_ids(frame: pl.DataFrame) -> pl.DataFrame:
+def derive_involvement_ids(frame: pl.DataFrame) -> pl.DataFrame:
     """``<occurrence_id>/<n>`` for people rows without an involvement_id."""
+    occurrence = pl.col("occurrence_id").str.strip_chars()
     derived = (
-        pl.col("occurrence_id")
-        + "/"
-        + (pl.col(ROW).rank("ordinal").over("occurrence_id").cast(pl.String))
+        pl.when(occurrence != "")
+        .then(occurrence + "/" + pl.col(ROW).rank("ordinal").over(occurrence).cast(pl.String))
+        .alias("involvement_id")
     )
     if "involvement_id" not in frame.columns:
-        return frame.with_columns(derived.alias("involvement_id"))
-    return frame.with_columns(pl.coalesce(pl.col("involvement_id"), derived))
+        return frame.with_columns(derived)
+    given = pl.col("involvement_id").str.strip_chars().replace("", None)
+    return frame.with_columns(pl.coalesce(given, derived).alias("involvement_id"))
 
 
 def _column_checks(

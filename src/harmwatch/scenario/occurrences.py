@@ -312,7 +312,7 @@ def build_police(
     occ["t"] = t
 
     police = Police(occ=occ, people=Table())
-    victims, suspects = _assign_people(rng, police, persons, name, domestic)
+    victims, _suspects = _assign_people(rng, police, persons, name, domestic)
 
     # Where: domestic at the victim's home; night economy at venues; else by deprivation.
     area = np.empty(n, dtype=np.int64)
@@ -387,7 +387,6 @@ def build_police(
     for g, text in _DESCRIPTION.items():
         m = (name == g) & (rng.random(n) < 0.5)
         occ["desc"][m] = police.descriptions.add(text)
-    del suspects
     return police
 
 
