@@ -51,7 +51,9 @@ def command(out_dir: Path, seed: int, scale: str, as_json: bool) -> None:
     person behind every person-bearing record) and truth_ed_matches.csv (the
     police occurrence, if any, behind each ED attendance).
 
-    Example: harmwatch scenario --out demo --scale small --seed 1
+    \b
+    Example:
+      harmwatch scenario --out demo --scale small --seed 1
     """
     progress = show_progress(as_json)
 
