@@ -733,7 +733,7 @@ def _experiment_run(csv_path: Path, work: Path, out_json: Path) -> None:
     _timed(
         out,
         "  polars.read_csv(infer_schema=False) (all text)",
-        lambda: pl.read_csv(csv_path, infer_schema=False, missing_utf8_is_empty_string=True),
+        lambda: pl.read_csv(csv_path, infer_schema=False),
     )
     print("validating:", file=sys.stderr)
     checked = _timed(

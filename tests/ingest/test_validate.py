@@ -245,8 +245,23 @@ def test_duplicate_ids_quarantine_every_row_with_the_id_naming_the_rows() -> Non
     assert result.bad_rows.to_list() == [2, 4, 5]
     for row, column, value, reason in problems(result):
         assert (column, value) == ("occurrence_id", "A1")
-        assert "used by 3 rows" in reason and "rows 2, 4, 5" in reason, row
+        assert "used by 3 different rows" in reason and "rows 2, 4, 5" in reason, row
     assert result.clean.get_column("occurrence_id").to_list() == ["A2"]
+
+
+def test_exact_copies_of_a_row_load_once_and_quarantine_the_copies() -> None:
+    result = check(
+        "police_occurrences",
+        [OCCURRENCE, OCCURRENCE | {"occurrence_id": "A2"}, OCCURRENCE, OCCURRENCE],
+    )
+    assert result.bad_rows.to_list() == [4, 5]
+    for _row, column, value, reason in problems(result):
+        assert (column, value, reason) == (
+            "occurrence_id",
+            "A1",
+            "an exact copy of row 2 (loaded from there)",
+        )
+    assert sorted(result.clean.get_column("occurrence_id").to_list()) == ["A1", "A2"]
 
 
 def test_half_given_coordinates_are_errors() -> None:

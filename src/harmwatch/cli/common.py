@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -53,3 +53,29 @@ def step(message: str, enabled: bool) -> Iterator[None]:
     if enabled:
         click.echo(f"{message}...", err=True)
     yield
+
+
+def format_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: set[str] | None = None
+) -> str:
+    """Plain-text table: columns padded to their widest cell, ``numeric`` ones right-aligned.
+
+    The last column is not padded, so long text there (reasons) does not
+    widen the others.
+    """
+    numeric = numeric or set()
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    last = len(headers) - 1
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            if headers[i] in numeric:
+                out.append(cell.rjust(width))
+            elif i == last:
+                out.append(cell)
+            else:
+                out.append(cell.ljust(width))
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in rows)])

@@ -39,6 +39,7 @@ def command(
     rows), then shows the store's status. Afterwards, try
     `harmwatch status --db sqlite:///OUT/harmwatch.db`.
     """
+    from harmwatch.cli.status import render_status
     from harmwatch.demo import run_demo
 
     verbose = show_progress(as_json)
@@ -64,7 +65,7 @@ def command(
             f"{load.rows_quarantined:>6} quarantined"
         )
     click.echo("")
-    click.echo(result.status.render())
+    click.echo(render_status(result.status))
     click.echo("")
     click.echo(f"Store: {result.database_url}")
     click.echo(

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from harmwatch.cli.common import db_option, emit_json, json_option
-from harmwatch.cli.status import format_table
+from harmwatch.cli.common import db_option, emit_json, format_table, json_option
 from harmwatch.contract import KINDS
 from harmwatch.quarantine import export_quarantined, list_quarantined
 from harmwatch.store.database import open_store

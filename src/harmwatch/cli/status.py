@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from harmwatch.cli.common import db_option, emit_json, json_option
+from harmwatch.cli.common import db_option, emit_json, format_table, json_option
 from harmwatch.errors import HarmWatchError
 from harmwatch.status import StoreStatus, masked_url, store_status
 from harmwatch.store.database import create_store_engine, current_revision, upgrade
@@ -127,32 +126,6 @@ def render_status(status: StoreStatus) -> str:
             f"{waiting} quarantined row(s) wait for correction: see `harmwatch quarantine list`"
         )
     return "\n".join(lines)
-
-
-def format_table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: set[str] | None = None
-) -> str:
-    """Plain-text table: columns padded to their widest cell, ``numeric`` ones right-aligned.
-
-    The last column is not padded, so long text there (reasons) does not
-    widen the others.
-    """
-    numeric = numeric or set()
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    last = len(headers) - 1
-
-    def line(cells: Sequence[str]) -> str:
-        out = []
-        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-            if headers[i] in numeric:
-                out.append(cell.rjust(width))
-            elif i == last:
-                out.append(cell)
-            else:
-                out.append(cell.ljust(width))
-        return "  ".join(out).rstrip()
-
-    return "\n".join([line(headers), *(line(r) for r in rows)])
 
 
 def _day(value: date | datetime | None) -> str:

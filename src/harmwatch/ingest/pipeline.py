@@ -227,7 +227,9 @@ def _table_frame(raw: RawTable, spec: KindSpec) -> pl.DataFrame:
         raise HarmWatchError(f"{raw.path}: is GeoJSON; only areas are read from GeoJSON")
     from harmwatch.geo.areas import read_areas_geojson
 
-    return read_areas_geojson(raw.path)
+    # Each feature is a row: the raw table is the features' properties.
+    raw.frame = read_areas_geojson(raw.path)
+    return raw.frame
 
 
 def _all_errors(raw: RawTable, checked: Validated) -> pl.DataFrame:

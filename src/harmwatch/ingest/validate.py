@@ -388,28 +388,51 @@ def _unknown_codes(frame: pl.DataFrame, unknown: pl.Expr, spec: ColumnSpec) -> p
     return bad.with_columns(pl.col("value").replace_strict(reasons).alias("reason"))
 
 
+def _duplicate_ids(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Rows sharing an id. Exact copies of a row (every cell the same) are
+    quarantined as copies and the first is loaded; rows that share an id but
+    differ are all quarantined, since which one is right cannot be known."""
+    content = pl.concat_str(
+        [pl.col(c).fill_null("\x00") for c in frame.columns if c != ROW], separator="\x1f"
+    )
+    counted = frame.with_columns(
+        pl.len().over(key).alias("__n"),
+        pl.col(ROW).cast(pl.String).str.join(", ").over(key).alias("__rows"),
+        (content.n_unique().over(key) == 1).alias("__copies"),
+        pl.col(ROW).min().over(key).alias("__first"),
+    )
+    shared = pl.col(key).is_not_null() & (pl.col("__n") > 1)
+    copies = shared & pl.col("__copies")
+    return pl.concat(
+        [
+            _errors_where(
+                counted,
+                copies & (pl.col(ROW) != pl.col("__first")),
+                key,
+                pl.col(key),
+                pl.format("an exact copy of row {} (loaded from there)", pl.col("__first")),
+            ),
+            _errors_where(
+                counted,
+                shared & ~pl.col("__copies"),
+                key,
+                pl.col(key),
+                pl.format(
+                    "the id is used by {} different rows of this file (rows {})",
+                    pl.col("__n"),
+                    pl.col("__rows"),
+                ),
+            ),
+        ]
+    )
+
+
 def _record_checks(frame: pl.DataFrame, typed: pl.DataFrame, kind: KindSpec) -> list[pl.DataFrame]:
     """Checks across columns or rows: duplicate ids, birth after the event."""
     problems: list[pl.DataFrame] = []
     key = kind.id_column
     if key in frame.columns:
-        counted = frame.with_columns(
-            pl.len().over(key).alias("__n"),
-            pl.col(ROW).cast(pl.String).str.join(", ").over(key).alias("__rows"),
-        )
-        problems.append(
-            _errors_where(
-                counted,
-                pl.col(key).is_not_null() & (pl.col("__n") > 1),
-                key,
-                pl.col(key),
-                pl.format(
-                    "the id is used by {} rows of this file (rows {})",
-                    pl.col("__n"),
-                    pl.col("__rows"),
-                ),
-            )
-        )
+        problems.append(_duplicate_ids(frame, key))
     if (
         "date_of_birth" in kind.column_names
         and "date_of_birth" in typed.columns
