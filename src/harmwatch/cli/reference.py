@@ -38,8 +38,14 @@ def render() -> str:
     for path, command in _walk(cli, ["harmwatch"]):
         if len(path) == 1:
             continue
-        parent = click.Context(cli, info_name="harmwatch")
-        context = click.Context(command, info_name=" ".join(path[1:]), parent=parent)
+        parent = click.Context(cli, info_name="harmwatch", terminal_width=88, max_content_width=88)
+        context = click.Context(
+            command,
+            info_name=" ".join(path[1:]),
+            parent=parent,
+            terminal_width=88,
+            max_content_width=88,
+        )
         heading = "#" * min(len(path), 4)
         parts.append(f"{heading} `{' '.join(path)}`\n")
         parts.append("```text\n" + command.get_help(context).rstrip() + "\n```\n")

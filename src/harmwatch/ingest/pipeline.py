@@ -402,7 +402,7 @@ def _assign_areas(connection: Connection, clean: pl.DataFrame) -> pl.DataFrame:
     codes = index.assign(
         clean.get_column("easting").to_numpy(), clean.get_column("northing").to_numpy()
     )
-    derived = pl.Series("__derived_area", codes, dtype=pl.String)
+    derived = pl.Series("__derived_area", list(codes), dtype=pl.String)
     return (
         clean.with_columns(derived)
         .with_columns(pl.coalesce(pl.col("__derived_area"), pl.col("area_code")).alias("area_code"))
