@@ -186,3 +186,66 @@ kind_tables: dict[str, Table] = {name: _kind_table(spec) for name, spec in KINDS
 
 #: Columns of a kind table that the loader fills, not the file.
 BOOKKEEPING_COLUMNS = ("id", "extract_id", "row_hash", "extra")
+
+
+# --- Linkage (persons across agencies) and incident matching ---------------
+
+#: One run of person linkage: settings, the trained model, what it found.
+linkage_runs = Table(
+    "linkage_runs",
+    metadata,
+    Column("run_id", _ID, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("engine", String(20), nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("trained", Boolean, nullable=False),
+    Column("model", Text),  # JSON: Splink settings with m and u probabilities
+    Column("records", Integer),
+    Column("pairs", Integer),
+    Column("persons", Integer),
+)
+
+#: Which person each person-bearing record belongs to (the current linkage).
+person_records = Table(
+    "person_records",
+    metadata,
+    Column("kind", String(40), primary_key=True),
+    Column("source", String(100), primary_key=True),
+    Column("record_id", String(200), primary_key=True),
+    Column("person_id", String(40), nullable=False, index=True),
+    Column("run_id", ForeignKey("linkage_runs.run_id"), nullable=False),
+)
+
+#: A clerical reviewer's decision on a pair of records; overrides the model.
+link_decisions = Table(
+    "link_decisions",
+    metadata,
+    Column("decision_id", _ID, primary_key=True, autoincrement=True),
+    Column("kind_a", String(40), nullable=False),
+    Column("source_a", String(100), nullable=False),
+    Column("record_id_a", String(200), nullable=False),
+    Column("kind_b", String(40), nullable=False),
+    Column("source_b", String(100), nullable=False),
+    Column("record_id_b", String(200), nullable=False),
+    Column("decision", String(10), nullable=False),  # "same" or "different"
+    Column("decided_by", String(100), nullable=False),
+    Column("decided_at", DateTime, nullable=False),
+    Column("note", Text),
+)
+
+#: Each ED assault attendance matched to at most one police occurrence.
+incident_matches = Table(
+    "incident_matches",
+    metadata,
+    Column("attendance_source", String(100), primary_key=True),
+    Column("attendance_id", String(200), primary_key=True),
+    Column("occurrence_source", String(100), nullable=False),
+    Column("occurrence_id", String(200), nullable=False),
+    Column("minutes_apart", Float, nullable=False),
+    Column("distance_m", Float),  # null when either location is unknown
+    Column("score", Float, nullable=False),
+    Column("matched_at", DateTime, nullable=False),
+    Column("method", Text, nullable=False),  # window and distance used
+    UniqueConstraint("occurrence_source", "occurrence_id", name="uq_incident_matches_occurrence"),
+)
