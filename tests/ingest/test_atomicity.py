@@ -12,11 +12,11 @@ from typing import Any
 
 import polars as pl
 import pytest
-from _ingest_support import dump, ingest, occ_csv, occ_line, write
 from sqlalchemy import Engine, text
 
 from harmwatch.ingest import load
 from harmwatch.store.database import open_store
+from ingest._ingest_support import dump, ingest, occ_csv, occ_line, write
 
 
 @pytest.fixture

@@ -12,10 +12,19 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from _ingest_support import OCC_HEADER, dump, ingest, occ_csv, occ_line, rows, table_rows, write
 from sqlalchemy import Engine
 
 from harmwatch.errors import HarmWatchError
+from ingest._ingest_support import (
+    OCC_HEADER,
+    dump,
+    ingest,
+    occ_csv,
+    occ_line,
+    rows,
+    table_rows,
+    write,
+)
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from _ingest_support import OCC_HEADER, occ_csv, occ_line, write
 
 from harmwatch.cli.main import main
+from ingest._ingest_support import OCC_HEADER, occ_csv, occ_line, write
 
 JSON_KEYS = {
     "kind",

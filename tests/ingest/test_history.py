@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from _ingest_support import dump, ingest, occ_csv, occ_line, rows, table_rows, write
 from sqlalchemy import Engine
+
+from ingest._ingest_support import dump, ingest, occ_csv, occ_line, rows, table_rows, write
 
 
 def test_newer_extract_updates_and_keeps_history(store_engine: Engine, tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from _ingest_support import dump, ingest, occ_csv, occ_line, rows, table_rows, write
 from sqlalchemy import Engine
 
 from harmwatch.errors import HarmWatchError
 from harmwatch.ingest.pipeline import ERRORS_SHOWN
+from ingest._ingest_support import dump, ingest, occ_csv, occ_line, rows, table_rows, write
 
 
 def test_values_are_stored_typed_with_provenance(store_engine: Engine, tmp_path: Path) -> None:

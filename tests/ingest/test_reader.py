@@ -6,10 +6,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from _ingest_support import OCC_HEADER, occ_csv, occ_line, write
 
 from harmwatch.errors import InputFileError
 from harmwatch.ingest.reader import MAX_CELL_CHARS, ROW, read_table
+from ingest._ingest_support import OCC_HEADER, occ_csv, occ_line, write
 
 
 def test_cells_are_text_as_written_with_spreadsheet_row_numbers(tmp_path: Path) -> None:

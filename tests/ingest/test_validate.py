@@ -8,13 +8,13 @@ from typing import Any
 
 import polars as pl
 import pytest
-from _ingest_support import NOW
 
 from harmwatch.contract import KINDS
 from harmwatch.errors import InputFileError
 from harmwatch.geo.coordinates import bng_to_wgs84
 from harmwatch.ingest.reader import ROW
 from harmwatch.ingest.validate import Validated, validate
+from ingest._ingest_support import NOW
 
 OCCURRENCE = {
     "occurrence_id": "A1",

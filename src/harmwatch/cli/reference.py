@@ -38,7 +38,13 @@ def render() -> str:
     for path, command in _walk(cli, ["harmwatch"]):
         if len(path) == 1:
             continue
-        parent = click.Context(cli, info_name="harmwatch", terminal_width=88, max_content_width=88)
+        parent = click.Context(
+            cli,
+            info_name="harmwatch",
+            terminal_width=88,
+            max_content_width=88,
+            help_option_names=["-h", "--help"],
+        )
         context = click.Context(
             command,
             info_name=" ".join(path[1:]),

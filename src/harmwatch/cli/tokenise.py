@@ -74,7 +74,8 @@ def command(
     them.
     """
     from harmwatch.ingest.mapping import Mapping
-    from harmwatch.ingest.pseudonymise import read_key, tokenise_file
+    from harmwatch.ingest.pseudonymise import read_key
+    from harmwatch.ingest.tokenise import tokenise_file
 
     if out.resolve() == key_file.resolve() or (
         out.exists() and key_file.exists() and out.samefile(key_file)
