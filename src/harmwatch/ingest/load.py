@@ -33,33 +33,49 @@ from harmwatch.store.schema import (
 )
 
 _BATCH = 50_000
+_HASH_BATCH = 250_000
+#: Above this many new rows, SQLite's secondary indexes are dropped and
+#: rebuilt after the insert (faster than updating them row by row).
+_REBUILD_INDEXES_ABOVE = 100_000
+#: SQLite page cache during a bulk insert (KiB; the default is 2 MiB).
+_BULK_CACHE_KIB = 262_144
 _DATETIME_TEXT = "%Y-%m-%d %H:%M:%S.%6f"
 
 
 def row_hashes(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
-    """MD5 of each row's canonical values (stable across versions and runs)."""
-    text = frame.select(
-        pl.concat_str(
-            [pl.col(c).cast(pl.String).fill_null("\x00") for c in columns], separator="\x1f"
-        ).alias("t")
-    )
+    """MD5 of each row's canonical values (stable across versions and runs).
+
+    Computed by DuckDB over the frame's Arrow columns, in slices, so memory
+    stays bounded on large extracts.
+    """
     con = duckdb.connect()
+    parts = []
     try:
-        con.register("t", text.to_arrow())
-        hashed = con.sql("select md5(t) as h from t").pl()
+        for offset in range(0, frame.height, _HASH_BATCH):
+            text = frame.slice(offset, _HASH_BATCH).select(
+                pl.concat_str(
+                    [pl.col(c).cast(pl.String).fill_null("\x00") for c in columns],
+                    separator="\x1f",
+                ).alias("t")
+            )
+            con.register("t", text.to_arrow())
+            parts.append(con.sql("select md5(t) as h from t").pl().get_column("h"))
+            con.unregister("t")
     finally:
         con.close()
-    series: pl.Series = hashed.get_column("h").alias("row_hash")
-    return series
+    if not parts:
+        return pl.Series("row_hash", [], dtype=pl.String)
+    hashes: pl.Series = pl.concat(parts).alias("row_hash")
+    return hashes
 
 
 def existing_hashes(connection: Connection, kind: KindSpec, source: str) -> pl.DataFrame:
     """Record id, surrogate id and row hash of a source's records in the store."""
     table = kind_tables[kind.name]
     key = table.c[kind.id_column]
-    rows = connection.execute(
-        select(key, table.c.id, table.c.row_hash).where(table.c.source == source)
-    ).all()
+    query = select(key, table.c.id, table.c.row_hash).where(table.c.source == source)
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    rows = connection.exec_driver_sql(sql).fetchall()  # driver values: no per-row processing
     return pl.DataFrame(
         rows,
         schema={kind.id_column: pl.String, "__id": pl.Int64, "__old_hash": pl.String},
@@ -83,31 +99,42 @@ def _sql_ready(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _batches(frame: pl.DataFrame) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows ready for the driver, a batch at a time (bounded memory)."""
     for offset in range(0, frame.height, _BATCH):
-        yield frame.slice(offset, _BATCH).rows()
+        yield _sql_ready(frame.slice(offset, _BATCH)).rows()
 
 
 def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
     """Insert every row of ``frame`` (columns named as ``table``'s) in batches."""
     if frame.height == 0:
         return
-    ready = _sql_ready(frame)
-    columns = ready.columns
+    columns = frame.columns
     dialect = connection.dialect.name
     raw = connection.connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
     if dialect == "sqlite":
-        names = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" for _ in columns)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
         cursor = raw.cursor()  # type: ignore[union-attr]
-        for batch in _batches(ready):
-            cursor.executemany(sql, batch)
-        cursor.close()
+        previous_cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size=-{_BULK_CACHE_KIB}")
+        rebuild = [
+            i for i in table.indexes if not i.unique and frame.height > _REBUILD_INDEXES_ABOVE
+        ]
+        try:
+            for index in rebuild:  # all inside the load's transaction
+                index.drop(connection)
+            for batch in _batches(frame):
+                cursor.executemany(sql, batch)
+            for index in rebuild:
+                index.create(connection)
+        finally:
+            cursor.execute(f"PRAGMA cache_size={previous_cache}")
+            cursor.close()
     elif dialect == "postgresql":
-        names = ", ".join(f'"{c}"' for c in columns)
         cursor = raw.cursor()  # type: ignore[union-attr]
         with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for batch in _batches(ready):
+            for batch in _batches(frame):
                 for row in batch:
                     copy.write_row(row)
         cursor.close()
@@ -290,6 +317,30 @@ def find_identical_extract(
         .first()
     )
     return dict(row) if row else None
+
+
+def extract_errors(connection: Connection, extract_id: int, *, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` problems recorded for an extract, as ingest reports them."""
+    rows = connection.execute(
+        select(
+            quarantine_errors.c.row_number,
+            quarantine_errors.c.column_name,
+            quarantine_errors.c.value,
+            quarantine_errors.c.reason,
+        )
+        .where(quarantine_errors.c.extract_id == extract_id)
+        .order_by(quarantine_errors.c.row_number, quarantine_errors.c.error_id)
+        .limit(limit)
+    ).all()
+    return [{"row": r, "column": c, "value": v, "reason": m} for r, c, v, m in rows]
+
+
+def extract_error_count(connection: Connection, extract_id: int) -> int:
+    """How many problems were recorded for an extract."""
+    count = connection.execute(
+        select(func.count()).where(quarantine_errors.c.extract_id == extract_id)
+    ).scalar()
+    return int(count or 0)
 
 
 def now_local() -> datetime:

@@ -25,7 +25,7 @@ from harmwatch.ingest.quarantine_rows import (
     personal_file_columns,
     quarantine_entries,
 )
-from harmwatch.ingest.reader import ROW, RawTable, read_table
+from harmwatch.ingest.reader import ROW, RawTable, read_table, sha256_of
 from harmwatch.ingest.validate import (
     ERROR_SCHEMA,
     Validated,
@@ -161,8 +161,19 @@ def ingest_file(
     source = source or (mapping.source if mapping else None) or DEFAULT_SOURCES[kind]
     if len(source) > _SOURCE_MAX:
         raise HarmWatchError(f"source name {source[:40]!r}...: at most {_SOURCE_MAX} characters")
+    mapping_sha = mapping.sha256 if mapping else None
+    digest = sha256_of(path) if path.is_file() else None
+    if digest is not None:
+        # The very same file loaded before with the same settings: say so
+        # without reading it again.
+        with engine.connect() as connection:
+            earlier = load.find_identical_extract(
+                connection, kind, source, digest, mapping_sha, tokens_only
+            )
+            if earlier is not None:
+                return _already_loaded(connection, earlier, path, digest, source)
     say(f"reading {path}")
-    raw = read_table(path, sheet=sheet or (mapping.sheet if mapping else None))
+    raw = read_table(path, sheet=sheet or (mapping.sheet if mapping else None), sha256=digest)
     try:
         frame = _table_frame(raw, spec)
         notes: list[str] = []
@@ -198,15 +209,9 @@ def ingest_file(
     errors = _all_errors(raw, checked)
     if tokens_only:
         errors = hide_personal_values(errors)
-    mapping_sha = mapping.sha256 if mapping else None
     say("loading")
     try:
         with engine.begin() as connection:
-            earlier = load.find_identical_extract(
-                connection, kind, source, raw.sha256, mapping_sha, tokens_only
-            )
-            if earlier is not None:
-                return _already_loaded(earlier, raw, errors, source)
             result = _write(
                 connection, spec, source, raw, frame, checked, errors, mapping, tokens_only, hidden
             )
@@ -276,25 +281,28 @@ def _drop_identifier_extras(frame: pl.DataFrame, spec: KindSpec) -> tuple[pl.Dat
 
 
 def _already_loaded(
-    earlier: dict[str, Any], raw: RawTable, errors: pl.DataFrame, source: str
+    connection: Connection, earlier: dict[str, Any], path: Path, digest: str, source: str
 ) -> IngestResult:
+    """The result of re-loading a file already loaded: the earlier counts, nothing new."""
+    extract_id = int(earlier["extract_id"])
+    errors = load.extract_errors(connection, extract_id, limit=ERRORS_SHOWN)
     quarantined = int(earlier["rows_quarantined"])
+    rows_read = int(earlier["rows_read"])
     return IngestResult(
         kind=earlier["kind"],
         source=source,
-        file_name=raw.path.name,
-        sha256=raw.sha256,
-        extract_id=int(earlier["extract_id"]),
-        rows_read=raw.rows_read,
+        file_name=path.name,
+        sha256=digest,
+        extract_id=extract_id,
+        rows_read=rows_read,
         rows_loaded=0,
         rows_updated=0,
-        rows_unchanged=raw.rows_read - quarantined,
+        rows_unchanged=rows_read - quarantined,
         rows_quarantined=quarantined,
-        errors=_error_list(errors),
-        error_count=errors.height,
+        errors=errors,
+        error_count=load.extract_error_count(connection, extract_id),
         warnings=[
-            *raw.warnings,
-            f"this file was already loaded as extract {earlier['extract_id']} "
+            f"this file was already loaded as extract {extract_id} "
             f"on {earlier['loaded_at']:%Y-%m-%d %H:%M}: nothing changed",
         ],
         already_loaded=True,

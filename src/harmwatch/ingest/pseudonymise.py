@@ -1,8 +1,8 @@
 """Pseudonymous person tokens: the same person, the same token, in every file.
 
 A partner that may not share names runs ``harmwatch tokenise`` before sending
-a file (:func:`harmwatch.ingest.tokenise.tokenise_file`): names, date of birth, postcode and NHS number
-are replaced by ``person_token``, a keyed hash (HMAC-SHA256, RFC 2104) of
+a file (:func:`harmwatch.ingest.tokenise.tokenise_file`): names, date of birth,
+postcode and NHS number are replaced by ``person_token``, a keyed hash (HMAC-SHA256, RFC 2104) of
 normalised identifiers. Partners agree one secret key; without it a token
 cannot be reversed or recomputed from guessed identities. The key is read
 from a file given on the command line and is never written to the store, to

@@ -14,6 +14,7 @@ returned in :attr:`RawTable.bad_rows` so the loader quarantines them.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -147,7 +148,7 @@ def sniff_format(path: Path, head: bytes) -> str:
     return "csv"
 
 
-def read_table(path: Path, *, sheet: str | None = None) -> RawTable:
+def read_table(path: Path, *, sheet: str | None = None, sha256: str | None = None) -> RawTable:
     """Read ``path`` as a table of text cells.
 
     Parameters
@@ -157,6 +158,8 @@ def read_table(path: Path, *, sheet: str | None = None) -> RawTable:
         (first sheet unless ``sheet``) or GeoJSON file.
     sheet : str, optional
         The XLSX sheet to read.
+    sha256 : str, optional
+        The file's digest when the caller has it already.
 
     Raises
     ------
@@ -173,7 +176,7 @@ def read_table(path: Path, *, sheet: str | None = None) -> RawTable:
     with path.open("rb") as handle:
         head = handle.read(8192)
     fmt = sniff_format(path, head)
-    digest = sha256_of(path)
+    digest = sha256 or sha256_of(path)
     if fmt == "xlsx":
         return _read_xlsx(path, digest, sheet)
     if fmt == "geojson":
@@ -182,27 +185,31 @@ def read_table(path: Path, *, sheet: str | None = None) -> RawTable:
     return _read_csv(path, digest)
 
 
-def _decode(path: Path) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes without BOM, and the encoding it was in."""
+def _decode(path: Path) -> tuple[bytes, int, str]:
+    """The file as UTF-8 bytes, where its text starts (after a BOM), and the
+    encoding it was in. Valid UTF-8 is not copied."""
     data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        data.decode("utf-8")
-        return data, "utf-8"
+        for offset in range(start, len(data), 1 << 24):
+            decoder.decode(data[offset : offset + (1 << 24)])
+        decoder.decode(b"", final=True)
+        return data, start, "utf-8"
     except UnicodeDecodeError:
         pass
     try:
-        text = data.decode("cp1252")
+        text = data[start:].decode("cp1252")
         encoding = "windows-1252"
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
+        text = data[start:].decode("latin-1")
         encoding = "latin-1"
-    return text.encode("utf-8"), encoding
+    return text.encode("utf-8"), 0, encoding
 
 
-def _header(path: Path, data: bytes) -> list[str]:
-    first = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+def _header(path: Path, data: bytes, start: int) -> list[str]:
+    end = data.find(b"\n", start)
+    first = data[start : end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
     header = next(csv.reader([first]), [])
     names = [h.strip() for h in header]
     name = str(path)
@@ -225,36 +232,21 @@ def _header(path: Path, data: bytes) -> list[str]:
 
 
 def _read_csv(path: Path, digest: str) -> RawTable:
-    data, encoding = _decode(path)
-    names = _header(path, data)
-    ragged = 0
-
-    def count_ragged(_row: object) -> str:
-        nonlocal ragged
-        ragged += 1
-        return "skip"
-
+    data, start, encoding = _decode(path)
+    names = _header(path, data, start)
     table = None
     # Well-formed quoting pairs every quote character; an odd count means a
     # quote is never closed (or a stray quote): the careful reader sorts it out.
     if data.count(b'"') % 2 == 0:
-        try:
-            table = pacsv.read_csv(
-                io.BytesIO(data),
-                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(
-                    newlines_in_values=True, invalid_row_handler=count_ragged
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-        except pa.ArrowInvalid:
-            table = None  # e.g. a cell longer than a block: read it slowly
-    if table is None or ragged:
-        frame, bad = _read_csv_slowly(data, names)
+        # Fast, parallel parse first; a value with a line break in it shows up
+        # as a ragged row, and the file is then parsed again allowing them.
+        table, ragged = _parse_csv(data, start, names, newlines_in_values=False)
+        if table is None or ragged:
+            table, ragged = _parse_csv(data, start, names, newlines_in_values=True)
+        if ragged:
+            table = None
+    if table is None:
+        frame, bad = _read_csv_slowly(data[start:], names)
     else:
         frame = pl.from_arrow(table)  # type: ignore[assignment]
         assert isinstance(frame, pl.DataFrame)
@@ -274,6 +266,40 @@ def _read_csv(path: Path, digest: str) -> RawTable:
         encoding=encoding,
         warnings=warnings,
     )
+
+
+def _parse_csv(
+    data: bytes, start: int, names: list[str], *, newlines_in_values: bool
+) -> tuple[pa.Table | None, int]:
+    """Parse with pyarrow, every cell as text; count rows of the wrong width.
+
+    Returns ``(None, 0)`` when pyarrow cannot parse the file at all (e.g. a
+    cell longer than a block), for the row-by-row reader to take over.
+    """
+    ragged = 0
+
+    def count_ragged(_row: object) -> str:
+        nonlocal ragged
+        ragged += 1
+        return "skip"
+
+    buffer = pa.py_buffer(data).slice(start)  # no copy
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(buffer),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=newlines_in_values, invalid_row_handler=count_ragged
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None, 0
+    return table, ragged
 
 
 class _LineFeed:

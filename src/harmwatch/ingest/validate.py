@@ -23,7 +23,7 @@ Rules (see docs/contract.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from difflib import get_close_matches
 
 import polars as pl
@@ -169,6 +169,31 @@ def _nhs_valid(digits: pl.Expr) -> pl.Expr:
     return (check != 10) & (check == digits.str.slice(9, 1).cast(pl.Int32, strict=False))
 
 
+@dataclass(frozen=True)
+class _Check:
+    """One rule over whole columns: where ``mask`` holds, a row has a problem.
+
+    Masks refer to the text as given (``pl.col(name)``) and to the parsed
+    value (``pl.col(PARSED + name)``), so each column is parsed once.
+    """
+
+    mask: pl.Expr
+    column: str
+    reason: str | pl.Expr
+    value: pl.Expr | None = None
+    codes: tuple[str, ...] = ()  # category codes: the reason names the closest
+
+    def errors(self, bad: pl.DataFrame, flag: str) -> pl.DataFrame:
+        found = _errors_where(
+            bad, pl.col(flag), self.column, self.value or pl.col(self.column), self.reason
+        )
+        return _code_reasons(found, self.column, self.codes) if self.codes else found
+
+
+#: Prefix of the parsed copy of a column while it is validated.
+PARSED = "__parsed__"
+
+
 def validate(
     frame: pl.DataFrame,
     kind: KindSpec,
@@ -177,6 +202,10 @@ def validate(
     now: datetime | None = None,
 ) -> Validated:
     """Check every cell of ``frame`` against ``kind``'s contract.
+
+    Each column is parsed once; every rule is a mask over whole columns,
+    evaluated together; only the (few) rows with a problem are then turned
+    into error records.
 
     Parameters
     ----------
@@ -194,15 +223,14 @@ def validate(
     Validated
     """
     now = now or datetime.now()
-    today = now.date()
     frame = match_columns(frame, kind, file_name)
-    present = [c for c in kind.columns if c.name in frame.columns]
     # "__" columns are the loader's own; "_harmwatch_" ones come from a
     # quarantine export being re-loaded after correction.
     internal = {ROW, *AREA_MEASURES} | {
         c for c in frame.columns if c.startswith(("__", "_harmwatch_"))
     }
     extra_columns = [c for c in frame.columns if c not in internal and c not in kind.column_names]
+    present = [c for c in kind.columns if c.name in frame.columns]
     # Text as given, stripped; an empty cell is unknown.
     frame = frame.with_columns(
         [
@@ -213,14 +241,21 @@ def validate(
     if kind.name == "police_people":
         frame = derive_involvement_ids(frame)
         present = [c for c in kind.columns if c.name in frame.columns]
-    errors: list[pl.DataFrame] = []
     parsed: list[pl.Expr] = []
+    checks: list[_Check] = []
     for spec in present:
-        expr, problems = _column_checks(frame, spec, now=now, today=today)
-        parsed.append(expr.alias(spec.name))
-        errors += problems
-    typed = frame.with_columns(parsed)
-    errors += _record_checks(frame, typed, kind)
+        expr, column_checks = _column_checks(frame, spec, now=now)
+        parsed.append(expr.alias(PARSED + spec.name))
+        checks += column_checks
+    work = frame.with_columns(parsed)
+    checks += _record_checks(work, kind)
+    flags = work.select([c.mask.fill_null(False).alias(f"__flag{i}") for i, c in enumerate(checks)])
+    any_flag = flags.select(pl.any_horizontal(pl.all()).alias("any")).to_series()
+    bad = pl.concat([work.filter(any_flag), flags.filter(any_flag)], how="horizontal")
+    errors = [c.errors(bad, f"__flag{i}") for i, c in enumerate(checks)]
+    if kind.id_column in frame.columns:
+        errors.append(_duplicate_ids(frame, kind.id_column))
+    typed = work.drop([c.name for c in present]).rename({PARSED + c.name: c.name for c in present})
     if kind.name == "areas" and "__geometry_error" in frame.columns:
         from harmwatch.geo.areas import area_geometry_errors
 
@@ -233,10 +268,9 @@ def validate(
                 typed = typed.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
         errors.append(location_errors(typed.select(ROW, "easting", "northing", "lat", "lon")))
         typed = complete_locations(typed)
-    all_errors = (
-        pl.concat([e.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA) for e in errors])  # type: ignore[arg-type]
-        if errors
-        else pl.DataFrame(schema=ERROR_SCHEMA)
+    all_errors = pl.concat(
+        [e.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA) for e in errors]  # type: ignore[arg-type]
+        or [pl.DataFrame(schema=ERROR_SCHEMA)]
     ).sort(ROW, maintain_order=True)
     bad_rows = all_errors.get_column(ROW).unique().sort()
     clean = typed.filter(~pl.col(ROW).is_in(bad_rows.implode()))
@@ -259,79 +293,60 @@ def derive_involvement_ids(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _column_checks(
-    frame: pl.DataFrame, spec: ColumnSpec, *, now: datetime, today: date
-) -> tuple[pl.Expr, list[pl.DataFrame]]:
-    """The parsed column and the problems found in it."""
+    frame: pl.DataFrame, spec: ColumnSpec, *, now: datetime
+) -> tuple[pl.Expr, list[_Check]]:
+    """How a column is parsed, and the rules its values must meet."""
     name = spec.name
     raw = pl.col(name)
-    problems: list[pl.DataFrame] = []
+    value = pl.col(PARSED + name)
+    checks: list[_Check] = []
     if spec.required:
-        problems.append(_errors_where(frame, raw.is_null(), name, raw, "required value missing"))
+        checks.append(_Check(raw.is_null(), name, "required value missing"))
+    unparsed = raw.is_not_null() & value.is_null()
     parsed: pl.Expr
     if spec.type == "datetime":
         with_offsets = bool(frame.select(raw.str.contains(r"(Z|[+-]\d\d:?\d\d)$").any()).item())
         parsed, _ = _parse_datetime(raw, with_offsets)
-        problems += _date_problems(frame, raw, parsed, name, now, "date-time (YYYY-MM-DDTHH:MM)")
+        checks += _date_checks(name, unparsed, value, now, "date-time (YYYY-MM-DDTHH:MM)")
     elif spec.type == "date":
         text = pl.when(raw.str.ends_with(" 00:00:00")).then(raw.str.slice(0, 10)).otherwise(raw)
         # Polars would also take "2021-1-2": the contract says YYYY-MM-DD.
         iso = text.str.contains(r"^\d{4}-\d\d-\d\d$")
         parsed = pl.when(iso).then(text.str.to_date("%Y-%m-%d", strict=False))
-        problems += _date_problems(
-            frame, raw, parsed.cast(pl.Datetime("us")), name, now, "date (YYYY-MM-DD)", today
+        end_of_today = datetime.combine(now.date(), datetime.max.time())
+        checks += _date_checks(
+            name, unparsed, value.cast(pl.Datetime("us")), end_of_today, "date (YYYY-MM-DD)"
         )
     elif spec.type == "int":
         as_float = raw.cast(pl.Float64, strict=False)
         whole = as_float.is_finite() & (as_float == as_float.round(0)) & (as_float.abs() < 2**31)
         parsed = pl.when(whole).then(as_float).cast(pl.Int64, strict=False)
-        problems.append(
-            _errors_where(
-                frame,
-                raw.is_not_null() & parsed.is_null(),
-                name,
-                raw,
-                "not a whole number (or too large)",
-            )
-        )
+        checks.append(_Check(unparsed, name, "not a whole number (or too large)"))
         limit = _AGE_MAX if name == "age" else None
-        out_of_range = parsed < 0 if limit is None else (parsed < 0) | (parsed > limit)
+        out_of_range = value < 0 if limit is None else (value < 0) | (value > limit)
         what = f"between 0 and {limit}" if limit else "0 or more"
-        problems.append(_errors_where(frame, out_of_range, name, raw, f"must be {what}"))
+        checks.append(_Check(out_of_range, name, f"must be {what}"))
     elif spec.type == "float":
-        parsed = raw.cast(pl.Float64, strict=False)
-        parsed = pl.when(parsed.is_finite()).then(parsed)
-        problems.append(
-            _errors_where(frame, raw.is_not_null() & parsed.is_null(), name, raw, "not a number")
-        )
+        number = raw.cast(pl.Float64, strict=False)
+        parsed = pl.when(number.is_finite()).then(number)
+        checks.append(_Check(unparsed, name, "not a number"))
     elif spec.type == "bool":
         keys = list(BOOLEAN_VALUES)
         parsed = raw.str.to_lowercase().replace_strict(
             keys, [BOOLEAN_VALUES[k] for k in keys], default=None, return_dtype=pl.Boolean
         )
-        problems.append(
-            _errors_where(
-                frame,
-                raw.is_not_null() & parsed.is_null(),
-                name,
-                raw,
-                "not a yes/no value (true/false, yes/no, y/n, 1/0)",
-            )
-        )
+        checks.append(_Check(unparsed, name, "not a yes/no value (true/false, yes/no, y/n, 1/0)"))
     elif spec.type == "category":
-        parsed = raw.str.to_lowercase()
-        unknown = raw.is_not_null() & ~parsed.is_in(list(spec.codes))
-        problems.append(_unknown_codes(frame, unknown, spec))
-        parsed = pl.when(unknown).then(None).otherwise(parsed)
+        lowered = raw.str.to_lowercase()
+        parsed = pl.when(lowered.is_in(list(spec.codes))).then(lowered)
+        checks.append(_Check(unparsed, name, "", codes=spec.codes))
     elif spec.type == "nhs_number":
-        parsed = raw.str.replace_all(r"[\s-]", "")
-        ok = parsed.str.contains(r"^\d{10}$") & _nhs_valid(parsed)
-        problems.append(
-            _errors_where(
-                frame,
-                raw.is_not_null() & ~ok.fill_null(False),
-                name,
-                raw,
-                "not a valid NHS number (10 digits with a modulus-11 check digit)",
+        digits = raw.str.replace_all(r"[\s-]", "")
+        ok = digits.str.contains(r"^\d{10}$") & _nhs_valid(digits)
+        parsed = pl.when(ok.fill_null(False)).then(digits)
+        checks.append(
+            _Check(
+                unparsed, name, "not a valid NHS number (10 digits with a modulus-11 check digit)"
             )
         )
     elif spec.type == "postcode":
@@ -343,48 +358,35 @@ def _column_checks(
             .when(compact.str.contains(_OUTWARD_CODE))
             .then(compact)
         )
-        problems.append(
-            _errors_where(
-                frame,
-                raw.is_not_null() & parsed.is_null(),
-                name,
-                raw,
-                "not a UK postcode (e.g. SW1A 1AA, or the outward code SW1A alone)",
+        checks.append(
+            _Check(
+                unparsed, name, "not a UK postcode (e.g. SW1A 1AA, or the outward code SW1A alone)"
             )
         )
     else:
         parsed = raw
-    return parsed, problems
+    return parsed, checks
 
 
-def _date_problems(
-    frame: pl.DataFrame,
-    raw: pl.Expr,
-    parsed: pl.Expr,
-    name: str,
-    now: datetime,
-    layout: str,
-    today: date | None = None,
-) -> list[pl.DataFrame]:
-    limit = datetime.combine(today, datetime.max.time()) if today else now
+def _date_checks(
+    name: str, unparsed: pl.Expr, value: pl.Expr, limit: datetime, layout: str
+) -> list[_Check]:
     return [
-        _errors_where(
-            frame, raw.is_not_null() & parsed.is_null(), name, raw, f"not a valid {layout}"
-        ),
-        _errors_where(frame, parsed < datetime(1900, 1, 1), name, raw, "before 1900"),
-        _errors_where(frame, parsed > limit, name, raw, "in the future"),
+        _Check(unparsed, name, f"not a valid {layout}"),
+        _Check(value < datetime(1900, 1, 1), name, "before 1900"),
+        _Check(value > limit, name, "in the future"),
     ]
 
 
-def _unknown_codes(frame: pl.DataFrame, unknown: pl.Expr, spec: ColumnSpec) -> pl.DataFrame:
-    bad = _errors_where(frame, unknown, spec.name, pl.col(spec.name), "")
+def _code_reasons(bad: pl.DataFrame, column: str, codes: tuple[str, ...]) -> pl.DataFrame:
+    """The reason for each unknown code, naming the closest allowed code."""
     if bad.height == 0:
         return bad
     reasons = {}
     for value in bad.get_column("value").unique().to_list():
-        close = get_close_matches(str(value).lower().replace(" ", "_"), spec.codes, n=1)
+        close = get_close_matches(str(value).lower().replace(" ", "_"), codes, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        reasons[value] = f"unknown {spec.name} code{hint}; allowed: {', '.join(spec.codes)}"
+        reasons[value] = f"unknown {column} code{hint}; allowed: {', '.join(codes)}"
     return bad.with_columns(pl.col("value").replace_strict(reasons).alias("reason"))
 
 
@@ -392,29 +394,28 @@ def _duplicate_ids(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     """Rows sharing an id. Exact copies of a row (every cell the same) are
     quarantined as copies and the first is loaded; rows that share an id but
     differ are all quarantined, since which one is right cannot be known."""
+    shared = frame.filter(pl.col(key).is_not_null() & pl.col(key).is_duplicated())
     content = pl.concat_str(
-        [pl.col(c).fill_null("\x00") for c in frame.columns if c != ROW], separator="\x1f"
+        [pl.col(c).fill_null("\x00") for c in shared.columns if c != ROW], separator="\x1f"
     )
-    counted = frame.with_columns(
+    counted = shared.with_columns(
         pl.len().over(key).alias("__n"),
         pl.col(ROW).cast(pl.String).str.join(", ").over(key).alias("__rows"),
         (content.n_unique().over(key) == 1).alias("__copies"),
         pl.col(ROW).min().over(key).alias("__first"),
     )
-    shared = pl.col(key).is_not_null() & (pl.col("__n") > 1)
-    copies = shared & pl.col("__copies")
     return pl.concat(
         [
             _errors_where(
                 counted,
-                copies & (pl.col(ROW) != pl.col("__first")),
+                pl.col("__copies") & (pl.col(ROW) != pl.col("__first")),
                 key,
                 pl.col(key),
                 pl.format("an exact copy of row {} (loaded from there)", pl.col("__first")),
             ),
             _errors_where(
                 counted,
-                shared & ~pl.col("__copies"),
+                ~pl.col("__copies"),
                 key,
                 pl.col(key),
                 pl.format(
@@ -427,28 +428,24 @@ def _duplicate_ids(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
-def _record_checks(frame: pl.DataFrame, typed: pl.DataFrame, kind: KindSpec) -> list[pl.DataFrame]:
-    """Checks across columns or rows: duplicate ids, birth after the event."""
-    problems: list[pl.DataFrame] = []
-    key = kind.id_column
-    if key in frame.columns:
-        problems.append(_duplicate_ids(frame, key))
+def _record_checks(work: pl.DataFrame, kind: KindSpec) -> list[_Check]:
+    """Rules across columns: a date of birth after the record's own date."""
+    main = kind.main_date
     if (
         "date_of_birth" in kind.column_names
-        and "date_of_birth" in typed.columns
-        and kind.main_date in typed.columns
+        and "date_of_birth" in work.columns
+        and main is not None
+        and main in work.columns
     ):
-        main = pl.col(kind.main_date).cast(pl.Date)
-        problems.append(
-            _errors_where(
-                typed.with_columns(frame.get_column("date_of_birth").alias("__dob_raw")),
-                pl.col("date_of_birth") > main,
+        birth = pl.col(PARSED + "date_of_birth")
+        return [
+            _Check(
+                birth > pl.col(PARSED + main).cast(pl.Date),
                 "date_of_birth",
-                pl.col("__dob_raw"),
-                f"date of birth is after {kind.main_date}",
+                f"date of birth is after {main}",
             )
-        )
-    return problems
+        ]
+    return []
 
 
 def _finish(
