@@ -22,6 +22,8 @@ COMMANDS = {
     "status": "status",
     "scenario": "scenario",
     "demo": "demo",
+    "link": "link",
+    "person": "person",
 }
 
 
