@@ -125,3 +125,11 @@ def test_unreachable_postgresql_raises_harmwatch_error() -> None:
     assert "cannot open the store" in message
     assert "127.0.0.1" in message
     assert "secret" not in message, "the password must not appear in the message"
+
+
+def test_schema_revision_constant_is_alembics_head() -> None:
+    from harmwatch.store.database import SCHEMA_REVISION, head_revision
+
+    assert head_revision() == SCHEMA_REVISION, (
+        "a migration was added: set SCHEMA_REVISION in store/database.py to its revision"
+    )

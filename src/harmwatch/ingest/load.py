@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from hashlib import md5
 from typing import Any
 
-import duckdb
 import polars as pl
 from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, update
 
@@ -45,28 +45,22 @@ _DATETIME_TEXT = "%Y-%m-%d %H:%M:%S.%6f"
 def row_hashes(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     """MD5 of each row's canonical values (stable across versions and runs).
 
-    Computed by DuckDB over the frame's Arrow columns, in slices, so memory
-    stays bounded on large extracts.
+    Values are joined as text (date-times as their integer microseconds) and
+    hashed in slices, so memory stays bounded on large extracts.
     """
-    con = duckdb.connect()
-    parts = []
-    try:
-        for offset in range(0, frame.height, _HASH_BATCH):
-            text = frame.slice(offset, _HASH_BATCH).select(
-                pl.concat_str(
-                    [pl.col(c).cast(pl.String).fill_null("\x00") for c in columns],
-                    separator="\x1f",
-                ).alias("t")
-            )
-            con.register("t", text.to_arrow())
-            parts.append(con.sql("select md5(t) as h from t").pl().get_column("h"))
-            con.unregister("t")
-    finally:
-        con.close()
-    if not parts:
-        return pl.Series("row_hash", [], dtype=pl.String)
-    hashes: pl.Series = pl.concat(parts).alias("row_hash")
-    return hashes
+    canonical = []
+    for name in columns:
+        column = pl.col(name)
+        if frame.schema[name].is_temporal():
+            column = column.cast(pl.Int64)
+        canonical.append(column.cast(pl.String).fill_null("\x00"))
+    parts: list[str] = []
+    for offset in range(0, frame.height, _HASH_BATCH):
+        text = frame.slice(offset, _HASH_BATCH).select(
+            pl.concat_str(canonical, separator="\x1f").alias("t")
+        )
+        parts += [md5(t.encode()).hexdigest() for t in text.get_column("t").to_list()]
+    return pl.Series("row_hash", parts, dtype=pl.String)
 
 
 def existing_hashes(connection: Connection, kind: KindSpec, source: str) -> pl.DataFrame:
@@ -101,7 +95,9 @@ def _sql_ready(frame: pl.DataFrame) -> pl.DataFrame:
 def _batches(frame: pl.DataFrame) -> Iterator[list[tuple[Any, ...]]]:
     """Rows ready for the driver, a batch at a time (bounded memory)."""
     for offset in range(0, frame.height, _BATCH):
-        yield _sql_ready(frame.slice(offset, _BATCH)).rows()
+        ready = _sql_ready(frame.slice(offset, _BATCH))
+        # Column lists zipped into rows: faster than DataFrame.rows().
+        yield list(zip(*(ready.get_column(c).to_list() for c in ready.columns), strict=True))
 
 
 def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> None:

@@ -209,6 +209,10 @@ def ingest_file(
     errors = _all_errors(raw, checked)
     if tokens_only:
         errors = hide_personal_values(errors)
+    # Only quarantined rows need their text from here on: free the rest.
+    bad_numbers = errors.get_column(ROW).unique()
+    raw.keep_only(bad_numbers)
+    frame = frame.filter(pl.col(ROW).is_in(bad_numbers.implode()))
     say("loading")
     try:
         with engine.begin() as connection:

@@ -89,10 +89,22 @@ class RawTable:
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)
 
+    #: Set once the frame is cut down to the rows that matter (see
+    #: :meth:`keep_only`); until then the count comes from the frame.
+    row_count: int | None = None
+
     @property
     def rows_read(self) -> int:
         """Every data row of the file: readable and not."""
+        if self.row_count is not None:
+            return self.row_count
         return self.frame.height + len(self.bad_rows)
+
+    def keep_only(self, rows: pl.Series) -> None:
+        """Drop every row but ``rows`` (row numbers) from the frame, keeping the
+        count: after validation only quarantined rows need their raw text."""
+        self.row_count = self.rows_read
+        self.frame = self.frame.filter(pl.col(ROW).is_in(rows.implode()))
 
 
 def sha256_of(path: Path) -> str:
@@ -190,6 +202,8 @@ def _decode(path: Path) -> tuple[bytes, int, str]:
     encoding it was in. Valid UTF-8 is not copied."""
     data = path.read_bytes()
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if data.isascii():  # fast, and ASCII is valid UTF-8
+        return data, start, "utf-8"
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         for offset in range(start, len(data), 1 << 24):
