@@ -16,6 +16,7 @@ from harmwatch.errors import HarmWatchError
 
 #: Sub-commands: name -> module under harmwatch.cli exposing ``command``.
 COMMANDS = {
+    "analyse": "analyse",
     "ingest": "ingest",
     "quarantine": "quarantine",
     "tokenise": "tokenise",
