@@ -40,7 +40,13 @@ Method
      are public places (street, open space, public transport, licensed
      premises, retail), else 0.
 
-   Pairs scoring under ``min_score`` (default 0.55) are not candidates.
+   Pairs scoring under ``min_score`` (default 0.6) are not candidates. On the
+   synthetic scenarios (ED time within about 20 minutes, location within
+   about 60 m of the police record) 0.6 gives precision 0.99 and recall 0.99
+   at the small scale and 0.95 / 0.99 at force scale (ten years, dense town
+   centres); 0.65 trades recall for precision (0.98 / 0.97 at force scale).
+   Real data are noisier than the scenario, which argues against a higher
+   default.
 3. **Assignment**, one-to-one: ``"greedy"`` (default) takes pairs in order of
    decreasing score (ties: smaller time gap, then record order) whenever neither
    record is taken yet. It is computed in rounds without a loop per record: in
@@ -80,6 +86,7 @@ from harmwatch.analysis.data import read_kind
 from harmwatch.store.schema import incident_matches, kind_tables
 
 __all__ = [
+    "DEFAULT_MIN_SCORE",
     "DEFAULT_WINDOW",
     "MATCH_COLUMNS",
     "VIOLENCE_GROUPS",
@@ -108,6 +115,8 @@ VIOLENCE_GROUPS = (
 )
 #: ``occurred_from - assault_at`` allowed: from two hours before to a day after.
 DEFAULT_WINDOW = (timedelta(hours=-2), timedelta(hours=24))
+#: Smallest score of a match.
+DEFAULT_MIN_SCORE = 0.6
 #: Weights of the time, place, weapon and location-type agreements in the score.
 WEIGHTS = {"time": 0.4, "place": 0.3, "weapon": 0.15, "location_type": 0.15}
 
@@ -399,7 +408,7 @@ def match_frames(
     *,
     window: tuple[timedelta, timedelta] = DEFAULT_WINDOW,
     distance: float = 500.0,
-    min_score: float = 0.55,
+    min_score: float = DEFAULT_MIN_SCORE,
     groups: tuple[str, ...] = VIOLENCE_GROUPS,
     assignment: Assignment = "greedy",
 ) -> pl.DataFrame:
@@ -512,7 +521,7 @@ def match_incidents(
     *,
     window: tuple[timedelta, timedelta] = DEFAULT_WINDOW,
     distance: float = 500.0,
-    min_score: float = 0.55,
+    min_score: float = DEFAULT_MIN_SCORE,
     groups: tuple[str, ...] = VIOLENCE_GROUPS,
     assignment: Assignment = "greedy",
     store: bool = True,
