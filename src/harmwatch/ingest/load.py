@@ -33,7 +33,7 @@ from harmwatch.store.schema import (
 )
 
 _BATCH = 50_000
-_HASH_BATCH = 250_000
+_HASH_BATCH = 50_000
 #: Above this many new rows, SQLite's secondary indexes are dropped and
 #: rebuilt after the insert (faster than updating them row by row).
 _REBUILD_INDEXES_ABOVE = 100_000

@@ -262,7 +262,10 @@ def _read_csv(path: Path, digest: str) -> RawTable:
     if table is None:
         frame, bad = _read_csv_slowly(data[start:], names)
     else:
+        del data  # the file's bytes are no longer needed: free them first
         frame = pl.from_arrow(table)  # type: ignore[assignment]
+        del table
+        pa.default_memory_pool().release_unused()  # give the parse buffers back
         assert isinstance(frame, pl.DataFrame)
         frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
         frame = frame.select(*names, ROW)

@@ -230,17 +230,51 @@ def validate(
         c for c in frame.columns if c.startswith(("__", "_harmwatch_"))
     }
     extra_columns = [c for c in frame.columns if c not in internal and c not in kind.column_names]
-    present = [c for c in kind.columns if c.name in frame.columns]
-    # Text as given, stripped; an empty cell is unknown.
-    frame = frame.with_columns(
-        [
-            pl.col(c.name).cast(pl.String).str.strip_chars().replace("", None).alias(c.name)
-            for c in present
-        ]
-    )
     if kind.name == "police_people":
         frame = derive_involvement_ids(frame)
-        present = [c for c in kind.columns if c.name in frame.columns]
+    present = [c for c in kind.columns if c.name in frame.columns]
+    errors: list[pl.DataFrame] = []
+    if kind.id_column in frame.columns:
+        # Ids are compared across the whole file; everything else part by part.
+        key = kind.id_column
+        keyed = frame.with_columns(
+            pl.col(key).cast(pl.String).str.strip_chars().replace("", None).alias(PARSED + key)
+        )
+        errors.append(_duplicate_ids(keyed, key, [c.name for c in present]))
+        del keyed
+    duplicated = errors[0].get_column(ROW) if errors else pl.Series(ROW, [], dtype=pl.Int64)
+    parts: list[pl.DataFrame] = []
+    # In parts of a bounded size, so that memory does not grow with the file.
+    for offset in range(0, max(frame.height, 1), PART_ROWS):
+        part = frame.slice(offset, PART_ROWS)
+        clean, part_errors = _validate_part(part, kind, present, now, duplicated)
+        errors += part_errors
+        parts.append(_finish(clean, kind, extra_columns, part))
+    all_errors = pl.concat(
+        [e.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA) for e in errors]  # type: ignore[arg-type]
+        or [pl.DataFrame(schema=ERROR_SCHEMA)]
+    ).sort(ROW, maintain_order=True)
+    bad_rows = all_errors.get_column(ROW).unique().sort()
+    return Validated(
+        clean=pl.concat(parts, rechunk=False),
+        errors=all_errors,
+        bad_rows=bad_rows,
+        extra_columns=extra_columns,
+    )
+
+
+#: Rows validated at a time (memory is bounded by the part, not the file).
+PART_ROWS = 200_000
+
+
+def _validate_part(
+    frame: pl.DataFrame,
+    kind: KindSpec,
+    present: list[ColumnSpec],
+    now: datetime,
+    duplicated: pl.Series,
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Validate one part of a file: its clean rows (typed) and its problems."""
     parsed: list[pl.Expr] = []
     checks: list[_Check] = []
     for spec in present:
@@ -253,9 +287,8 @@ def validate(
     any_flag = flags.select(pl.any_horizontal(pl.all()).alias("any")).to_series()
     bad = pl.concat([work.filter(any_flag), flags.filter(any_flag)], how="horizontal")
     errors = [c.errors(bad, f"__flag{i}") for i, c in enumerate(checks)]
-    if kind.id_column in frame.columns:
-        errors.append(_duplicate_ids(frame, kind.id_column))
     typed = work.drop([c.name for c in present]).rename({PARSED + c.name: c.name for c in present})
+    del work, flags
     if kind.name == "areas" and "__geometry_error" in frame.columns:
         from harmwatch.geo.areas import area_geometry_errors
 
@@ -268,14 +301,8 @@ def validate(
                 typed = typed.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
         errors.append(location_errors(typed.select(ROW, "easting", "northing", "lat", "lon")))
         typed = complete_locations(typed)
-    all_errors = pl.concat(
-        [e.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA) for e in errors]  # type: ignore[arg-type]
-        or [pl.DataFrame(schema=ERROR_SCHEMA)]
-    ).sort(ROW, maintain_order=True)
-    bad_rows = all_errors.get_column(ROW).unique().sort()
-    clean = typed.filter(~pl.col(ROW).is_in(bad_rows.implode()))
-    clean = _finish(clean, kind, extra_columns, frame)
-    return Validated(clean=clean, errors=all_errors, bad_rows=bad_rows, extra_columns=extra_columns)
+    bad_rows = pl.concat([duplicated, *(e.get_column(ROW).cast(pl.Int64) for e in errors)]).unique()
+    return typed.filter(~pl.col(ROW).is_in(bad_rows.implode())), errors
 
 
 def derive_involvement_ids(frame: pl.DataFrame) -> pl.DataFrame:
@@ -297,7 +324,9 @@ def _column_checks(
 ) -> tuple[pl.Expr, list[_Check]]:
     """How a column is parsed, and the rules its values must meet."""
     name = spec.name
-    raw = pl.col(name)
+    # The cell stripped of surrounding spaces; an empty cell is unknown. An
+    # expression, not a copy of the column: only the parsed value is stored.
+    raw = pl.col(name).cast(pl.String).str.strip_chars().replace("", None)
     value = pl.col(PARSED + name)
     checks: list[_Check] = []
     if spec.required:
@@ -390,19 +419,24 @@ def _code_reasons(bad: pl.DataFrame, column: str, codes: tuple[str, ...]) -> pl.
     return bad.with_columns(pl.col("value").replace_strict(reasons).alias("reason"))
 
 
-def _duplicate_ids(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Rows sharing an id. Exact copies of a row (every cell the same) are
-    quarantined as copies and the first is loaded; rows that share an id but
-    differ are all quarantined, since which one is right cannot be known."""
-    shared = frame.filter(pl.col(key).is_not_null() & pl.col(key).is_duplicated())
+def _duplicate_ids(work: pl.DataFrame, key: str, columns: list[str]) -> pl.DataFrame:
+    """Rows sharing an id. Exact copies of a row (every cell the same, ignoring
+    surrounding spaces) are quarantined as copies and the first is loaded;
+    rows that share an id but differ are all quarantined, since which one is
+    right cannot be known."""
+    parsed_key = pl.col(PARSED + key)
+    shared = work.filter(parsed_key.is_not_null() & parsed_key.is_duplicated()).with_columns(
+        parsed_key.alias("__key")
+    )
     content = pl.concat_str(
-        [pl.col(c).fill_null("\x00") for c in shared.columns if c != ROW], separator="\x1f"
+        [pl.col(c).cast(pl.String).str.strip_chars().fill_null("\x00") for c in columns],
+        separator="\x1f",
     )
     counted = shared.with_columns(
-        pl.len().over(key).alias("__n"),
-        pl.col(ROW).cast(pl.String).str.join(", ").over(key).alias("__rows"),
-        (content.n_unique().over(key) == 1).alias("__copies"),
-        pl.col(ROW).min().over(key).alias("__first"),
+        pl.len().over("__key").alias("__n"),
+        pl.col(ROW).cast(pl.String).str.join(", ").over("__key").alias("__rows"),
+        (content.n_unique().over("__key") == 1).alias("__copies"),
+        pl.col(ROW).min().over("__key").alias("__first"),
     )
     return pl.concat(
         [
