@@ -38,7 +38,7 @@ import polars as pl
 from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 from sqlalchemy import Engine, select
 
-from harmwatch.analysis.data import Period, last_complete_months, read_kind
+from harmwatch.analysis.data import Period, last_complete_months, period_json, read_kind
 from harmwatch.analysis.smallnumbers import (
     SMALL_COUNT,
     ChangeTest,
@@ -258,8 +258,8 @@ class OccurrenceCounts:
         return {
             "available": self.available,
             "reason": self.reason,
-            "period": _period_json(self.period),
-            "previous_period": _period_json(self.previous),
+            "period": period_json(self.period),
+            "previous_period": period_json(self.previous),
             "population": self.population,
             "rates_available": self.rates_available,
             "rates_unavailable_reason": self.rates_reason,
@@ -273,12 +273,6 @@ class OccurrenceCounts:
             "changes": {group: test.to_json() for group, test in self.changes.items()},
             "warnings": list(self.warnings),
         }
-
-
-def _period_json(period: Period | None) -> dict[str, str] | None:
-    if period is None:
-        return None
-    return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label}
 
 
 def occurrence_counts(

@@ -63,6 +63,14 @@ class Period:
         return (day >= self.start) & (day < self.end)
 
 
+def period_json(period: Period | None) -> dict[str, str] | None:
+    """A period in the JSON figures: ``{"start", "end", "label"}`` (``end`` is the
+    first day after the period), or ``None``."""
+    if period is None:
+        return None
+    return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label}
+
+
 def _add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)

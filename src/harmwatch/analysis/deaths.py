@@ -39,7 +39,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from harmwatch.analysis.counts import YEAR_DAYS, default_period, with_count_ci
-from harmwatch.analysis.data import Period, read_kind
+from harmwatch.analysis.data import Period, period_json, read_kind
 from harmwatch.analysis.smallnumbers import (
     FUNNEL_LEVELS,
     benjamini_hochberg,
@@ -124,20 +124,14 @@ class DeathInvestigations:
         return {
             "available": self.available,
             "reason": self.reason,
-            "period": _period_json(self.period),
-            "previous_period": _period_json(self.previous),
+            "period": period_json(self.period),
+            "previous_period": period_json(self.previous),
             "deaths_by_classification_year": self.deaths_by_classification_year,
             **{name: json_records(table) for name, table in self.tables.items()},
             "flagged_institutions": self.flagged,
             "baseline_rates": self.baseline_rates,
             "warnings": list(self.warnings),
         }
-
-
-def _period_json(period: Period | None) -> dict[str, str] | None:
-    if period is None:
-        return None
-    return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label}
 
 
 def death_investigations(

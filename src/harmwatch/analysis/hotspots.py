@@ -61,7 +61,7 @@ import polars as pl
 import shapely
 from sqlalchemy import Engine, and_
 
-from harmwatch.analysis.data import Period, in_period, read_kind
+from harmwatch.analysis.data import Period, in_period, period_json, read_kind
 from harmwatch.analysis.gistar import GiStar, Inference, gi_star
 from harmwatch.analysis.hotspots_grid import Lattice, lattice_over
 from harmwatch.analysis.kde import DEFAULT_BANDWIDTH, DensitySurface, kernel_density
@@ -179,8 +179,8 @@ class HotspotResult:
         return {
             "available": self.available,
             "reason": self.reason,
-            "period": _period_json(self.period),
-            "previous_period": _period_json(self.previous) if self.previous else None,
+            "period": period_json(self.period),
+            "previous_period": period_json(self.previous) if self.previous else None,
             "offence_groups": list(self.offence_groups),
             "n_events": self.n_events,
             "n_events_located": self.n_located,
@@ -191,10 +191,6 @@ class HotspotResult:
             "density": self.density.to_json() if self.density else None,
             "warnings": list(self.warnings),
         }
-
-
-def _period_json(period: Period) -> dict[str, str]:
-    return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label}
 
 
 def _significant(frame: pl.DataFrame) -> pl.DataFrame:

@@ -51,7 +51,7 @@ import numpy.typing as npt
 import polars as pl
 from sqlalchemy import Engine
 
-from harmwatch.analysis.data import Period, in_period, read_kind
+from harmwatch.analysis.data import Period, in_period, period_json, read_kind
 from harmwatch.analysis.smallnumbers import binomial_ci, small_count_warning
 from harmwatch.linkage.incidents import VIOLENCE_GROUPS, match_incidents, stored_matches
 from harmwatch.store.schema import kind_tables
@@ -155,7 +155,7 @@ class PartnerResult:
         return {
             "available": self.available,
             "reason": self.reason,
-            "period": _period_json(self.period),
+            "period": period_json(self.period),
             "matches_source": self.matches_source,
             "match_settings": self.match_settings,
             "ed_attendances": self.attendances,
@@ -174,12 +174,6 @@ class PartnerResult:
             "ed_unmatched_places": self.places,
             "warnings": list(self.warnings),
         }
-
-
-def _period_json(period: Period | None) -> dict[str, str] | None:
-    if period is None:
-        return None
-    return {"start": period.start.isoformat(), "end": period.end.isoformat()}
 
 
 # --- places -----------------------------------------------------------------

@@ -33,7 +33,7 @@ from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 from sqlalchemy import Engine
 
 from harmwatch.analysis.counts import default_period
-from harmwatch.analysis.data import Period, in_period, read_kind
+from harmwatch.analysis.data import Period, in_period, period_json, read_kind
 from harmwatch.analysis.smallnumbers import (
     SMALL_COUNT,
     VERDICT_THRESHOLDS,
@@ -69,12 +69,6 @@ _DAY_PRECISE = ("datetime", "date")
 _MONTH_PRECISE = ("datetime", "date", "month")
 #: Column that ``groups`` selects on, per kind.
 _GROUP_COLUMN = {"police_occurrences": "offence_group", "deaths": "classification"}
-
-
-def _period_json(period: Period | None) -> dict[str, str] | None:
-    if period is None:
-        return None
-    return {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label}
 
 
 def _excluded(frame: pl.DataFrame, keep: tuple[str, ...]) -> dict[str, int]:
@@ -162,7 +156,7 @@ class HeatMap:
             "available": self.available,
             "reason": self.reason,
             "what": self.what,
-            "period": _period_json(self.period),
+            "period": period_json(self.period),
             "weekdays": list(WEEKDAYS),
             "hours": list(range(24)),
             "counts": self.counts.tolist(),
