@@ -110,3 +110,15 @@ def test_demo_refuses_a_folder_of_other_files(
     assert main(["demo", "--out", str(tmp_path), "--scale", "small"]) == 1
     assert "not empty" in capsys.readouterr().err
     assert (tmp_path / "thesis.docx").read_text() == "precious"
+
+
+def test_demo_ends_with_the_report(demo: DemoResult) -> None:
+    assert demo.persons is not None or any("linkage" in n for n in demo.notes)
+    assert demo.incidents is not None and demo.incidents.available
+    assert demo.incidents.matched > 0
+    for name, file in (("html", "report.html"), ("pdf", "report.pdf"), ("json", "figures.json")):
+        assert demo.report[name] == demo.out_dir / file
+        assert (demo.out_dir / file).stat().st_size > 1000
+    figures = json.loads((demo.out_dir / "figures.json").read_text())
+    assert figures["partners"]["matches_source"] == "stored"
+    assert demo.unavailable == []

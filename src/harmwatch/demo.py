@@ -1,12 +1,14 @@
-"""The main job on demo data: scenario, ingest into a fresh store, status.
+"""The main job on demo data: scenario, ingest into a fresh store, linkage, the report.
 
-``harmwatch demo`` runs it. Analyses and the analytical report are added to
-the end of :func:`run_demo` as they land.
+``harmwatch demo`` runs it: generate a scenario, load it, link the persons
+across agencies, match ED assault attendances to police occurrences, and write
+the analytical report (``report.html``, ``report.pdf``, ``figures.json``).
 """
 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,13 +54,31 @@ class DemoResult:
     loads : list of IngestResult
         One per file loaded.
     status : object
-        :class:`harmwatch.status.StoreStatus` of the store at the end.
+        :class:`harmwatch.status.StoreStatus` of the store after loading.
+    persons : object or None
+        :class:`harmwatch.linkage.persons.LinkResult`, None when skipped.
+    incidents : object or None
+        :class:`harmwatch.linkage.incidents.IncidentMatchResult`, None when skipped.
+    report : dict of str to Path
+        What the report wrote: ``html``, ``pdf``, ``json`` (empty when skipped).
+    unavailable : list of dict
+        The report's parts that could not be produced (``section``, ``reason``).
+    notes : list of str
+        Steps skipped or failed, in plain words.
+    seconds : dict of str to float
+        Wall-clock time of each step.
     """
 
     out_dir: Path
     database_url: str
     loads: list[IngestResult] = field(default_factory=list)
     status: Any = None
+    persons: Any = None
+    incidents: Any = None
+    report: dict[str, Path] = field(default_factory=dict)
+    unavailable: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def run_demo(
@@ -68,8 +88,32 @@ def run_demo(
     scale: Literal["small", "force", "national"] = "force",
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    analyse: bool = True,
+    pdf: bool = True,
+    link: bool | None = None,
 ) -> DemoResult:
-    """Generate a scenario in ``out_dir/data``, load it into ``out_dir/harmwatch.db``.
+    """Generate a scenario in ``out_dir/data``, load it into ``out_dir/harmwatch.db``,
+    link, match and write the report to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The demo folder.
+    seed, scale
+        Of the scenario.
+    force : bool
+        Use ``out_dir`` even when it holds other files.
+    progress : callable, optional
+        Called with a message as each step starts.
+    analyse : bool
+        After loading, link persons, match incidents and write the report
+        (False: load only).
+    pdf : bool
+        Also print the report to ``report.pdf``.
+    link : bool, optional
+        Link persons across agencies (Splink). Default: at the small scale
+        only; at force scale linkage takes many minutes and many GiB (run
+        ``harmwatch link`` on the demo store instead), so it is skipped with a note.
 
     Raises
     ------
@@ -82,12 +126,15 @@ def run_demo(
 
     say = progress or (lambda _message: None)
     _prepare(out_dir, force)
+    clock = time.perf_counter()
     say(f"generating the {scale} scenario (seed {seed})")
     scenario = generate_scenario(out_dir / "data", seed=seed, scale=scale)
     url = f"sqlite:///{(out_dir / 'harmwatch.db').resolve()}"
     engine = open_store(url)
     result = DemoResult(out_dir=out_dir, database_url=url)
+    result.seconds["scenario"] = time.perf_counter() - clock
     try:
+        clock = time.perf_counter()
         for kind in LOAD_ORDER:
             path = scenario.files.get(kind)
             if path is None:
@@ -95,9 +142,58 @@ def run_demo(
             say(f"loading {path.name}")
             result.loads.append(ingest_file(engine, kind, path, source=DEMO_SOURCES[kind]))
         result.status = store_status(engine)
+        result.seconds["load"] = time.perf_counter() - clock
+        if analyse:
+            link = scale == "small" if link is None else link
+            _analyse(engine, result, out_dir, seed=seed, pdf=pdf, link=link, say=say)
     finally:
         engine.dispose()
     return result
+
+
+def _analyse(
+    engine: Any, result: DemoResult, out_dir: Path, *, seed: int, pdf: bool, link: bool,
+    say: Callable[[str], None],
+) -> None:  # fmt: skip
+    """Link persons, match incidents, write the report (each step timed)."""
+    from harmwatch.linkage.incidents import match_incidents
+    from harmwatch.linkage.persons import link_persons
+    from harmwatch.report.analytical import build_report, write_report
+
+    clock = time.perf_counter()
+    if link:
+        say("linking persons across agencies")
+        try:
+            result.persons = link_persons(engine)
+        except Exception as exc:
+            result.notes.append(f"person linkage skipped: {type(exc).__name__}: {exc}")
+        result.seconds["link_persons"] = time.perf_counter() - clock
+    else:
+        result.notes.append(
+            "person linkage skipped (at force scale it takes many minutes and many GiB): "
+            f"run `harmwatch link --db {result.database_url}` to link persons"
+        )
+    clock = time.perf_counter()
+    say("matching ED attendances to police occurrences")
+    try:
+        result.incidents = match_incidents(engine)
+    except Exception as exc:
+        result.notes.append(f"incident matching skipped: {type(exc).__name__}: {exc}")
+    result.seconds["match_incidents"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    report = build_report(engine, seed=seed, progress=say)
+    result.unavailable = report.unavailable
+    result.seconds["report"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    say("writing the report" + (" and its PDF" if pdf else ""))
+    result.report = write_report(
+        report,
+        html=out_dir / "report.html",
+        pdf=out_dir / "report.pdf" if pdf else None,
+        json=out_dir / "figures.json",
+        pdf_engine="auto",
+    )
+    result.seconds["write_report"] = time.perf_counter() - clock
 
 
 def _prepare(out_dir: Path, force: bool) -> None:
@@ -108,7 +204,10 @@ def _prepare(out_dir: Path, force: bool) -> None:
                 f"{out_dir} is not empty and is not an earlier demo folder: choose another "
                 "--out or add --force"
             )
-        for name in ("harmwatch.db", "harmwatch.db-wal", "harmwatch.db-shm"):
+        for name in (
+            "harmwatch.db", "harmwatch.db-wal", "harmwatch.db-shm",
+            "report.html", "report.pdf", "figures.json",
+        ):  # fmt: skip
             (out_dir / name).unlink(missing_ok=True)
         shutil.rmtree(out_dir / "data", ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from harmwatch.store.database import open_store
 
 @pytest.fixture(scope="session")
 def scenario_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    return run_demo(tmp_path_factory.mktemp("scenario"), seed=0, scale="small")
+    return run_demo(tmp_path_factory.mktemp("scenario"), seed=0, scale="small", analyse=False)
 
 
 @pytest.fixture(scope="session")

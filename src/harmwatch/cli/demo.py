@@ -28,16 +28,32 @@ from harmwatch.cli.common import emit_json, json_option, show_progress
     help="small: seconds, for a quick look; force: ten years of a ~570,000-person force.",
 )
 @click.option("--force", is_flag=True, help="Use --out even if it holds other files.")
+@click.option("--no-pdf", is_flag=True, help="Skip OUT/report.pdf (faster).")
+@click.option(
+    "--link-persons/--no-link-persons",
+    "link",
+    default=None,
+    help="Link persons across agencies (default: at the small scale only; at force scale "
+    "it takes many minutes).",
+)
 @json_option
 def command(
-    out_dir: Path, seed: int, scale: Literal["small", "force"], force: bool, as_json: bool
+    out_dir: Path,
+    seed: int,
+    scale: Literal["small", "force"],
+    force: bool,
+    no_pdf: bool,
+    link: bool | None,
+    as_json: bool,
 ) -> None:
-    """Generate a synthetic force area, load it into a fresh store, and report.
+    """Generate a synthetic force area, load it, link, match and write the report.
 
     Writes the contract files to OUT/data, loads them into OUT/harmwatch.db
     (every row loaded or quarantined: the scenario plants about 1% malformed
-    rows), then shows the store's status. Afterwards, try
-    `harmwatch status --db sqlite:///OUT/harmwatch.db`.
+    rows), shows the store's status, links persons across agencies, matches
+    ED assault attendances to police occurrences, and writes the analytical
+    report: OUT/report.html, OUT/report.pdf and OUT/figures.json. Afterwards,
+    try `harmwatch status --db sqlite:///OUT/harmwatch.db`.
     """
     from harmwatch.cli.status import render_status
     from harmwatch.demo import run_demo
@@ -48,7 +64,9 @@ def command(
         if verbose:
             click.echo(f"{message}...", err=True)
 
-    result = run_demo(out_dir, seed=seed, scale=scale, force=force, progress=progress)
+    result = run_demo(
+        out_dir, seed=seed, scale=scale, force=force, progress=progress, pdf=not no_pdf, link=link
+    )
     if as_json:
         emit_json(
             {
@@ -56,6 +74,12 @@ def command(
                 "database": result.database_url,
                 "loads": [load.to_json() for load in result.loads],
                 "status": result.status.to_json(),
+                "persons": result.persons.to_json() if result.persons else None,
+                "incidents": result.incidents.to_json() if result.incidents else None,
+                "report": {name: str(path) for name, path in result.report.items()},
+                "unavailable": result.unavailable,
+                "notes": result.notes,
+                "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
             }
         )
         return
@@ -67,6 +91,19 @@ def command(
     click.echo("")
     click.echo(render_status(result.status))
     click.echo("")
+    if result.persons is not None:
+        click.echo(
+            f"Persons linked: {result.persons.records} records -> {result.persons.persons} persons"
+        )
+    if result.incidents is not None and result.incidents.available:
+        click.echo(
+            f"ED attendances matched to police occurrences: {result.incidents.matched} of "
+            f"{result.incidents.attendances}"
+        )
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    for name, path in result.report.items():
+        click.echo(f"Report ({name}): {path}")
     click.echo(f"Store: {result.database_url}")
     click.echo(
         "Next: harmwatch status --db "

@@ -22,9 +22,11 @@ COMMANDS = {
     "tokenise": "tokenise",
     "status": "status",
     "scenario": "scenario",
+    "deaths": "deaths",
     "demo": "demo",
     "link": "link",
     "person": "person",
+    "report": "report",
 }
 
 
@@ -50,7 +52,8 @@ def cli() -> None:
 
     Load partner files (ingest), check what is loaded (status), correct and
     re-load what was quarantined (quarantine), pseudonymise before sharing
-    (tokenise), and try it all on synthetic data (scenario, demo).
+    (tokenise), write the analytical report (report), and try it all on synthetic
+    data (scenario, demo).
     """
 
 
