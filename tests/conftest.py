@@ -13,11 +13,13 @@ Deselect them with ``-m "not postgres"``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -31,6 +33,7 @@ from _postgres import (
     start_cluster,
     stop_cluster,
 )
+from harmwatch.demo import DemoResult, run_demo
 from harmwatch.store.database import open_store
 
 
@@ -81,3 +84,37 @@ def store_engine(store_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+# --- The small scenario (seed 0), loaded once per session for every test that reads it ---
+
+
+@pytest.fixture(scope="session")
+def scenario_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    """The small scenario loaded as the demo loads it, without linkage or report.
+
+    Tests must not write to its store: those that write make their own
+    (``store_url``/``store_engine``, or their own ``run_demo``).
+    """
+    return run_demo(tmp_path_factory.mktemp("scenario"), seed=0, scale="small", analyse=False)
+
+
+@pytest.fixture(scope="session")
+def scenario_store(scenario_demo: DemoResult) -> Iterator[Engine]:
+    """The scenario's store (read only)."""
+    engine = open_store(scenario_demo.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def scenario_dir(scenario_demo: DemoResult) -> Path:
+    """The folder of the scenario's contract files and ground truth."""
+    return scenario_demo.out_dir / "data"
+
+
+@pytest.fixture(scope="session")
+def scenario_truth(scenario_dir: Path) -> dict[str, Any]:
+    """The scenario's truth.json."""
+    truth: dict[str, Any] = json.loads((scenario_dir / "truth.json").read_text())
+    return truth

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from harmwatch.cli.main import main
-from harmwatch.demo import DemoResult, run_demo
+from harmwatch.demo import DemoResult
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    return run_demo(tmp_path_factory.mktemp("report-cli"), seed=0, scale="small", analyse=False)
+def demo(scenario_demo: DemoResult) -> DemoResult:
+    """The shared small scenario (the report only reads the store)."""
+    return scenario_demo
 
 
 def test_report_writes_html_and_json(

@@ -97,7 +97,7 @@ def test_febrl4_without_labels(febrl_store: tuple[Engine, set[tuple[str, str]]])
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Path]]:
-    demo = run_demo(tmp_path_factory.mktemp("scenario_link"), seed=0, scale="small")
+    demo = run_demo(tmp_path_factory.mktemp("scenario_link"), seed=0, scale="small", analyse=False)
     engine = open_store(demo.database_url)
     yield engine, demo.out_dir / "data"
     engine.dispose()
