@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from hashlib import md5
 from typing import Any
@@ -100,6 +101,31 @@ def _batches(frame: pl.DataFrame) -> Iterator[list[tuple[Any, ...]]]:
         yield list(zip(*(ready.get_column(c).to_list() for c in ready.columns), strict=True))
 
 
+@contextmanager
+def bulk_mode(connection: Connection, table: Table, rows: int) -> Iterator[None]:
+    """Prepare ``table`` for a bulk load of about ``rows`` rows, inside the load's
+    transaction: on SQLite, a larger page cache, and for big loads the
+    secondary indexes dropped and rebuilt at the end (faster than updating
+    them row by row). An error inside rolls the whole transaction back,
+    dropped indexes included."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    previous_cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+    cursor.execute(f"PRAGMA cache_size=-{_BULK_CACHE_KIB}")
+    rebuild = [i for i in table.indexes if not i.unique and rows > _REBUILD_INDEXES_ABOVE]
+    try:
+        for index in rebuild:
+            index.drop(connection)
+        yield
+        for index in rebuild:
+            index.create(connection)
+    finally:
+        cursor.execute(f"PRAGMA cache_size={previous_cache}")
+        cursor.close()
+
+
 def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
     """Insert every row of ``frame`` (columns named as ``table``'s) in batches."""
     if frame.height == 0:
@@ -112,21 +138,9 @@ def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> No
         marks = ", ".join("?" for _ in columns)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
         cursor = raw.cursor()  # type: ignore[union-attr]
-        previous_cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size=-{_BULK_CACHE_KIB}")
-        rebuild = [
-            i for i in table.indexes if not i.unique and frame.height > _REBUILD_INDEXES_ABOVE
-        ]
-        try:
-            for index in rebuild:  # all inside the load's transaction
-                index.drop(connection)
-            for batch in _batches(frame):
-                cursor.executemany(sql, batch)
-            for index in rebuild:
-                index.create(connection)
-        finally:
-            cursor.execute(f"PRAGMA cache_size={previous_cache}")
-            cursor.close()
+        for batch in _batches(frame):
+            cursor.executemany(sql, batch)
+        cursor.close()
     elif dialect == "postgresql":
         cursor = raw.cursor()  # type: ignore[union-attr]
         with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
@@ -158,15 +172,18 @@ def write_records(
     source: str,
     extract_id: int,
     clean: pl.DataFrame,
+    old: pl.DataFrame | None = None,
 ) -> tuple[int, int, int]:
     """Insert new, update changed, keep unchanged records; return the three counts.
 
     ``clean`` holds contract columns, ``date_precision``, ``extra`` and
-    ``row_hash`` (see :func:`row_hashes`).
+    ``row_hash`` (see :func:`row_hashes`); ``old`` is the source's records
+    as :func:`existing_hashes` gives them (read here when not given).
     """
     table = kind_tables[kind.name]
     key = kind.id_column
-    old = existing_hashes(connection, kind, source)
+    if old is None:
+        old = existing_hashes(connection, kind, source)
     joined = clean.join(old, on=key, how="left")
     new = joined.filter(pl.col("__id").is_null())
     changed = joined.filter(

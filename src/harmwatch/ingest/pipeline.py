@@ -7,36 +7,25 @@ This is the one entry point for loading data (:func:`ingest_file`); the CLI's
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from harmwatch.contract import KINDS, KindSpec
 from harmwatch.errors import HarmWatchError, InputFileError
 from harmwatch.ingest import load
+from harmwatch.ingest.extract import ExtractOptions, load_extract
 from harmwatch.ingest.mapping import Mapping
-from harmwatch.ingest.quarantine_rows import (
-    hide_personal_values,
-    personal_file_columns,
-    quarantine_entries,
-)
+from harmwatch.ingest.quarantine_rows import personal_file_columns
 from harmwatch.ingest.reader import ROW, RawTable, read_table, sha256_of
-from harmwatch.ingest.validate import (
-    ERROR_SCHEMA,
-    Validated,
-    derive_involvement_ids,
-    match_columns,
-    validate,
-)
-from harmwatch.store.schema import kind_tables
+from harmwatch.ingest.result import ERRORS_SHOWN, IngestResult
+from harmwatch.ingest.validate import derive_involvement_ids, match_columns, prepare
 
-#: How many problems ``IngestResult.errors`` lists (all are quarantined).
-ERRORS_SHOWN = 100
+__all__ = ["DEFAULT_SOURCES", "ERRORS_SHOWN", "IngestResult", "ingest_file"]
 
 #: The longest source name the store takes (``extracts.source``).
 _SOURCE_MAX = 100
@@ -51,60 +40,6 @@ DEFAULT_SOURCES = {
     "areas": "reference",
     "institutions": "reference",
 }
-
-
-@dataclass
-class IngestResult:
-    """What one ingest did.
-
-    Attributes
-    ----------
-    kind, source, file_name, sha256 : str
-        What was loaded, from whom (the file's digest is its provenance).
-    extract_id : int or None
-        The provenance record of this load (that of the earlier load when
-        the same file had been loaded already).
-    rows_read : int
-        Data rows in the file; always ``rows_loaded + rows_updated +
-        rows_unchanged + rows_quarantined``.
-    rows_loaded, rows_updated, rows_unchanged, rows_quarantined : int
-        New records, changed records (old versions kept in history),
-        records already in the store as they are, and rows quarantined.
-    errors : list of dict
-        The first :data:`ERRORS_SHOWN` problems: ``row``, ``column``,
-        ``value``, ``reason``.
-    error_count : int
-        How many problems there were in all.
-    warnings : list of str
-        Not errors, but worth knowing (sheet chosen, encoding...).
-    already_loaded : bool
-        The same file had been loaded with the same settings: nothing changed.
-    areas_reassigned : dict
-        After loading areas: records per kind whose area_code changed.
-    quarantine_resolved : int
-        Earlier quarantined rows whose record this load supplied.
-    """
-
-    kind: str
-    source: str
-    file_name: str
-    sha256: str
-    extract_id: int | None
-    rows_read: int
-    rows_loaded: int
-    rows_updated: int
-    rows_unchanged: int
-    rows_quarantined: int
-    errors: list[dict[str, Any]]
-    error_count: int
-    warnings: list[str] = field(default_factory=list)
-    already_loaded: bool = False
-    areas_reassigned: dict[str, int] = field(default_factory=dict)
-    quarantine_resolved: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``--json`` object of ``harmwatch ingest``."""
-        return asdict(self)
 
 
 def ingest_file(
@@ -195,8 +130,7 @@ def ingest_file(
             from harmwatch.geo.areas import areas_from_frame
 
             frame = areas_from_frame(frame)
-        say("validating")
-        checked = validate(frame, spec, file_name=str(path), now=now)
+        prepared = prepare(frame, spec, file_name=str(path))
     except InputFileError as exc:
         if raw.format == "xlsx" and raw.warnings:
             # Most likely the wrong sheet: say which sheets there are.
@@ -204,23 +138,14 @@ def ingest_file(
                 exc.path, f"{exc.message} (note: {'; '.join(raw.warnings)})", row=exc.row
             ) from exc
         raise
-    if tokens_only:
-        checked.clean = _keep_tokens_only(checked.clean, spec, key)
-    errors = _all_errors(raw, checked)
-    if tokens_only:
-        errors = hide_personal_values(errors)
-    # Only quarantined rows need their text from here on: free the rest.
-    bad_numbers = errors.get_column(ROW).unique()
-    raw.keep_only(bad_numbers)
-    frame = frame.filter(pl.col(ROW).is_in(bad_numbers.implode()))
-    say("loading")
+    del frame
+    options = ExtractOptions(
+        mapping=mapping, tokens_only=tokens_only, key=key, hidden=hidden, now=now, notes=notes
+    )
+    say("validating and loading")
     try:
         with engine.begin() as connection:
-            result = _write(
-                connection, spec, source, raw, frame, checked, errors, mapping, tokens_only, hidden
-            )
-            result.warnings += notes
-            return result
+            return load_extract(connection, spec, source, raw, prepared, options)
     except DBAPIError as exc:
         # The database refused (locked, full, connection lost...): the
         # transaction was rolled back, so nothing of this file is stored.
@@ -239,37 +164,6 @@ def _table_frame(raw: RawTable, spec: KindSpec) -> pl.DataFrame:
     # Each feature is a row: the raw table is the features' properties.
     raw.frame = read_areas_geojson(raw.path)
     return raw.frame
-
-
-def _all_errors(raw: RawTable, checked: Validated) -> pl.DataFrame:
-    reader_errors = pl.DataFrame(
-        {
-            ROW: [b.row for b in raw.bad_rows],
-            "column": [b.column for b in raw.bad_rows],
-            "value": [b.value for b in raw.bad_rows],
-            "reason": [b.reason for b in raw.bad_rows],
-        },
-        schema=ERROR_SCHEMA,
-    )
-    return pl.concat([reader_errors, checked.errors]).sort(ROW, maintain_order=True)
-
-
-def _error_list(errors: pl.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {"row": r[ROW], "column": r["column"], "value": r["value"], "reason": r["reason"]}
-        for r in errors.head(ERRORS_SHOWN).iter_rows(named=True)
-    ]
-
-
-def _keep_tokens_only(clean: pl.DataFrame, spec: KindSpec, key: bytes | None) -> pl.DataFrame:
-    from harmwatch.ingest.pseudonymise import PERSONAL_COLUMNS, add_person_tokens
-
-    personal = [c for c in PERSONAL_COLUMNS if c in clean.columns]
-    if not personal:
-        return clean
-    if key is not None:
-        clean = add_person_tokens(clean, key)
-    return clean.with_columns([pl.lit(None, dtype=clean.schema[c]).alias(c) for c in personal])
 
 
 def _drop_identifier_extras(frame: pl.DataFrame, spec: KindSpec) -> tuple[pl.DataFrame, list[str]]:
@@ -311,137 +205,3 @@ def _already_loaded(
         ],
         already_loaded=True,
     )
-
-
-def _write(
-    connection: Connection,
-    spec: KindSpec,
-    source: str,
-    raw: RawTable,
-    frame: pl.DataFrame,
-    checked: Validated,
-    errors: pl.DataFrame,
-    mapping: Mapping | None,
-    tokens_only: bool,
-    hidden: set[str],
-) -> IngestResult:
-    clean = checked.clean
-    hash_columns = [c for c in clean.columns if c != ROW]
-    clean = clean.with_columns(load.row_hashes(clean, hash_columns))
-    extract_id = load.create_extract(
-        connection,
-        {
-            "kind": spec.name,
-            "source": source,
-            "file_name": raw.path.name,
-            "sha256": raw.sha256,
-            "mapping_name": mapping.name if mapping else None,
-            "mapping_sha256": mapping.sha256 if mapping else None,
-            "tokens_only": tokens_only,
-            "loaded_at": load.now_local(),
-            "rows_read": raw.rows_read,
-            "rows_loaded": 0,
-            "rows_updated": 0,
-            "rows_unchanged": 0,
-            "rows_quarantined": 0,
-        },
-    )
-    if spec.located and spec.name != "areas":
-        clean = _assign_areas(connection, clean)
-    loaded, updated, unchanged = load.write_records(connection, spec, source, extract_id, clean)
-    quarantined = _quarantine(connection, spec, source, extract_id, raw, frame, errors, hidden)
-    resolved = load.resolve_quarantine(
-        connection, spec, source, extract_id, clean.get_column(spec.id_column)
-    )
-    reassigned: dict[str, int] = {}
-    if spec.name == "areas":
-        from harmwatch.geo.assign import reassign_area_codes
-
-        reassigned = reassign_area_codes(connection)
-    date_range = _date_range(clean, spec)
-    load.finish_extract(
-        connection,
-        extract_id,
-        {
-            "rows_loaded": loaded,
-            "rows_updated": updated,
-            "rows_unchanged": unchanged,
-            "rows_quarantined": quarantined,
-            **date_range,
-        },
-    )
-    total = loaded + updated + unchanged + quarantined
-    if total != raw.rows_read:  # pragma: no cover - a bug, never a user error
-        raise AssertionError(f"rows lost: read {raw.rows_read}, accounted for {total}")
-    return IngestResult(
-        kind=spec.name,
-        source=source,
-        file_name=raw.path.name,
-        sha256=raw.sha256,
-        extract_id=extract_id,
-        rows_read=raw.rows_read,
-        rows_loaded=loaded,
-        rows_updated=updated,
-        rows_unchanged=unchanged,
-        rows_quarantined=quarantined,
-        errors=_error_list(errors),
-        error_count=errors.height,
-        warnings=[*raw.warnings, *_warnings(raw, checked)],
-        areas_reassigned=reassigned,
-        quarantine_resolved=resolved,
-    )
-
-
-def _warnings(raw: RawTable, checked: Validated) -> list[str]:
-    notes = []
-    if raw.rows_read == 0:
-        notes.append(f"{raw.path}: has a header but no data rows")
-    if checked.extra_columns:
-        notes.append(
-            "columns outside the contract kept with each record (extra): "
-            + ", ".join(checked.extra_columns)
-        )
-    return notes
-
-
-def _assign_areas(connection: Connection, clean: pl.DataFrame) -> pl.DataFrame:
-    areas = kind_tables["areas"]
-    if connection.execute(select(areas.c.id).limit(1)).first() is None:
-        return clean
-    from harmwatch.geo.assign import AreaIndex
-
-    index = AreaIndex.from_store(connection)
-    codes = index.assign(
-        clean.get_column("easting").to_numpy(), clean.get_column("northing").to_numpy()
-    )
-    derived = pl.Series("__derived_area", list(codes), dtype=pl.String)
-    return (
-        clean.with_columns(derived)
-        .with_columns(pl.coalesce(pl.col("__derived_area"), pl.col("area_code")).alias("area_code"))
-        .drop("__derived_area")
-    )
-
-
-def _quarantine(
-    connection: Connection,
-    spec: KindSpec,
-    source: str,
-    extract_id: int,
-    raw: RawTable,
-    frame: pl.DataFrame,
-    errors: pl.DataFrame,
-    hidden: set[str],
-) -> int:
-    if errors.height == 0:
-        return 0
-    rows = quarantine_entries(spec, raw, frame, errors, hidden=hidden)
-    load.write_quarantine(connection, spec, source, extract_id, rows, errors)
-    return rows.height
-
-
-def _date_range(clean: pl.DataFrame, spec: KindSpec) -> dict[str, Any]:
-    if not spec.main_date or clean.height == 0:
-        return {}
-    column = pl.col(spec.main_date).cast(pl.Datetime("us"))
-    lo, hi = clean.select(column.min().alias("lo"), column.max().alias("hi")).row(0)
-    return {"min_date": lo, "max_date": hi}

@@ -22,6 +22,7 @@ Rules (see docs/contract.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import get_close_matches
@@ -222,7 +223,52 @@ def validate(
     -------
     Validated
     """
-    now = now or datetime.now()
+    prepared = prepare(frame, kind, file_name=file_name)
+    parts: list[pl.DataFrame] = []
+    errors: list[pl.DataFrame] = [prepared.duplicates]
+    for clean, part_errors in validate_parts(prepared, kind, now=now):
+        parts.append(clean)
+        errors.append(part_errors)
+    all_errors = pl.concat(errors).sort(ROW, maintain_order=True)
+    return Validated(
+        clean=pl.concat(parts, rechunk=False),
+        errors=all_errors,
+        bad_rows=all_errors.get_column(ROW).unique().sort(),
+        extra_columns=prepared.extra_columns,
+    )
+
+
+@dataclass
+class Prepared:
+    """A file ready to be validated part by part (see :func:`prepare`).
+
+    Attributes
+    ----------
+    frame : polars.DataFrame
+        Text cells under contract names (involvement ids derived).
+    present : list of ColumnSpec
+        The contract columns the file has.
+    extra_columns : list of str
+        File columns outside the contract, kept in ``extra``.
+    duplicates : polars.DataFrame
+        Problems of ids shared by several rows (found across the whole file).
+    """
+
+    frame: pl.DataFrame
+    present: list[ColumnSpec]
+    extra_columns: list[str]
+    duplicates: pl.DataFrame
+
+
+def prepare(frame: pl.DataFrame, kind: KindSpec, *, file_name: str) -> Prepared:
+    """The whole-file checks: columns (a file error when required ones are
+    missing), extra columns, and ids shared by several rows.
+
+    Raises
+    ------
+    InputFileError
+        When a required column is missing (see :func:`match_columns`).
+    """
     frame = match_columns(frame, kind, file_name)
     # "__" columns are the loader's own; "_harmwatch_" ones come from a
     # quarantine export being re-loaded after correction.
@@ -233,34 +279,38 @@ def validate(
     if kind.name == "police_people":
         frame = derive_involvement_ids(frame)
     present = [c for c in kind.columns if c.name in frame.columns]
-    errors: list[pl.DataFrame] = []
+    duplicates = pl.DataFrame(schema=ERROR_SCHEMA)
     if kind.id_column in frame.columns:
-        # Ids are compared across the whole file; everything else part by part.
         key = kind.id_column
         keyed = frame.with_columns(
             pl.col(key).cast(pl.String).str.strip_chars().replace("", None).alias(PARSED + key)
         )
-        errors.append(_duplicate_ids(keyed, key, [c.name for c in present]))
-        del keyed
-    duplicated = errors[0].get_column(ROW) if errors else pl.Series(ROW, [], dtype=pl.Int64)
-    parts: list[pl.DataFrame] = []
-    # In parts of a bounded size, so that memory does not grow with the file.
+        found = _duplicate_ids(keyed, key, [c.name for c in present])
+        duplicates = found.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA)  # type: ignore[arg-type]
+    return Prepared(frame, present, extra_columns, duplicates)
+
+
+def validate_parts(
+    prepared: Prepared, kind: KindSpec, *, now: datetime | None = None
+) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Validate a prepared file in parts of :data:`PART_ROWS` rows.
+
+    Yields, for each part, its clean rows (as :attr:`Validated.clean`) and its
+    problems (as :attr:`Validated.errors`, without the duplicate-id ones,
+    which are in :attr:`Prepared.duplicates`). Memory is bounded by the part,
+    not by the file, so a caller can load each part before the next.
+    """
+    now = now or datetime.now()
+    frame = prepared.frame
+    duplicated = prepared.duplicates.get_column(ROW)
     for offset in range(0, max(frame.height, 1), PART_ROWS):
         part = frame.slice(offset, PART_ROWS)
-        clean, part_errors = _validate_part(part, kind, present, now, duplicated)
-        errors += part_errors
-        parts.append(_finish(clean, kind, extra_columns, part))
-    all_errors = pl.concat(
-        [e.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA) for e in errors]  # type: ignore[arg-type]
-        or [pl.DataFrame(schema=ERROR_SCHEMA)]
-    ).sort(ROW, maintain_order=True)
-    bad_rows = all_errors.get_column(ROW).unique().sort()
-    return Validated(
-        clean=pl.concat(parts, rechunk=False),
-        errors=all_errors,
-        bad_rows=bad_rows,
-        extra_columns=extra_columns,
-    )
+        clean, part_errors = _validate_part(part, kind, prepared.present, now, duplicated)
+        errors = pl.concat(
+            [e.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA) for e in part_errors]  # type: ignore[arg-type]
+            or [pl.DataFrame(schema=ERROR_SCHEMA)]
+        )
+        yield _finish(clean, kind, prepared.extra_columns, part), errors
 
 
 #: Rows validated at a time (memory is bounded by the part, not the file).
