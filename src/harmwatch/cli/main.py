@@ -27,6 +27,8 @@ COMMANDS = {
     "link": "link",
     "person": "person",
     "report": "report",
+    "risk": "risk",
+    "series": "series",
 }
 
 

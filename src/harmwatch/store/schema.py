@@ -249,3 +249,26 @@ incident_matches = Table(
     Column("method", Text, nullable=False),  # window and distance used
     UniqueConstraint("occurrence_source", "occurrence_id", name="uq_incident_matches_occurrence"),
 )
+
+# --- Series linkage (comparative case analysis) ------------------------------
+
+#: An analyst's decision on a candidate link (two cases) or a candidate series;
+#: applied on every later run of ``harmwatch series``.
+series_decisions = Table(
+    "series_decisions",
+    metadata,
+    Column("decision_id", _ID, primary_key=True, autoincrement=True),
+    Column("target", String(10), nullable=False),  # "link" or "series"
+    Column("series_id", String(200)),  # for a series decision
+    Column("members", Text),  # JSON list of case keys (kind|source|record_id) of the series
+    Column("kind_a", String(40)),  # for a link: "occurrence" or "death"
+    Column("source_a", String(100)),
+    Column("record_id_a", String(200)),
+    Column("kind_b", String(40)),
+    Column("source_b", String(100)),
+    Column("record_id_b", String(200)),
+    Column("decision", String(10), nullable=False),  # "confirm" or "reject"
+    Column("decided_by", String(100), nullable=False),
+    Column("decided_at", DateTime, nullable=False),
+    Column("note", Text),
+)
