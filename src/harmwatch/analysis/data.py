@@ -120,7 +120,33 @@ def read_kind(
         names = list(result.keys())
         rows = result.fetchall()
     frame = pl.DataFrame(rows, schema=names, orient="row", strict=False, infer_schema_length=None)
+    # A column with no value at all (an empty table, an all-empty column) has
+    # no type in Polars: give it its SQL column's, so joins and filters work.
+    untyped = {
+        name: _sql_polars_type(table.c[name].type)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Null and name in table.c
+    }
+    if untyped:
+        frame = frame.with_columns([pl.col(n).cast(t) for n, t in untyped.items()])
     return coerce(frame, kind)
+
+
+def _sql_polars_type(sql_type: object) -> pl.DataType:
+    """The Polars type for a SQL column type (text for anything unknown)."""
+    from sqlalchemy import Boolean, Date, DateTime, Float, Integer
+
+    if isinstance(sql_type, Boolean):
+        return pl.Boolean()
+    if isinstance(sql_type, Integer):
+        return pl.Int64()
+    if isinstance(sql_type, Float):
+        return pl.Float64()
+    if isinstance(sql_type, DateTime):
+        return pl.Datetime("us")
+    if isinstance(sql_type, Date):
+        return pl.Date()
+    return pl.String()
 
 
 def coerce(frame: pl.DataFrame, kind: str) -> pl.DataFrame:

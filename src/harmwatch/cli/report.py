@@ -62,6 +62,12 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
     help="Also write every figure the report states as JSON here (see docs/figures.md).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the permutations.")
+@click.option(
+    "--include-names",
+    is_flag=True,
+    help="Print the names and person ids of the top of the escalation list (default: that "
+    "section is aggregated, with no names).",
+)
 def command(
     db_url: str | None,
     date_from: datetime | None,
@@ -72,12 +78,15 @@ def command(
     pdf_engine: Literal["weasyprint", "chromium"],
     json_path: Path | None,
     seed: int,
+    include_names: bool,
 ) -> None:
     """Write the analytical report on homicide, serious violence and deaths.
 
     Sections: key findings; homicide and near misses; death investigations;
-    hotspots and near repeats; partner data; data coverage and quality;
-    methods and caveats; and an appendix with the table behind every chart.
+    linked series and unusual patterns of death; hotspots and near repeats;
+    near misses and escalation (aggregated: no names unless --include-names);
+    partner data; data coverage and quality; methods and caveats; and an
+    appendix with the table behind every chart.
     By default the report covers the last 12 complete months of data,
     compared with the 12 months before, in the context of every year loaded.
     Parts the data loaded cannot support are named in the report, with why.
@@ -103,6 +112,7 @@ def command(
             area=area,
             seed=seed,
             progress=progress,
+            include_names=include_names,
         )
     finally:
         engine.dispose()

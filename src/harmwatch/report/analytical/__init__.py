@@ -1,12 +1,15 @@
 """The analytical report: every analysis of the store, assembled into one document.
 
 :func:`build_report` runs the analyses (counts and rates, death investigations,
-time patterns, hotspots, near repeats, partner data, data coverage) for one
-period against the period before, and builds a
-:class:`~harmwatch.report.document.ReportDocument` with the sections of issue 3:
-key findings; homicide and near misses; death investigations; hotspots and near
-repeats; partner data; data coverage and quality; methods and caveats (the
-document adds the appendix with every chart's table). Where the data loaded
+time patterns, linked series, unsolved clusters, death monitoring, hotspots,
+near repeats, escalation risk, partner data, data coverage) for one period
+against the period before, and builds a
+:class:`~harmwatch.report.document.ReportDocument` with the sections of issues
+3, 5 and 6: key findings; homicide and near misses; death investigations;
+linked series and unusual patterns of death; hotspots and near repeats; near
+misses and escalation (aggregated: no names unless ``include_names``); partner
+data; data coverage and quality; methods and caveats (the document adds the
+appendix with every chart's table). Where the data loaded
 cannot support a part (no deaths, no ED data, no locations, no times of day...)
 the report says so in that place, and lists it in ``unavailable``; it never
 draws an empty chart. :func:`write_report` writes the HTML, the PDF and the
@@ -36,11 +39,13 @@ from harmwatch.errors import HarmWatchError
 from harmwatch.report.analytical import (
     coverage,
     deaths,
+    escalation,
     findings,
     homicide,
     methods,
     partners,
     places,
+    series,
 )
 from harmwatch.report.analytical._context import Context, jsonable, period_json
 from harmwatch.report.document import ReportDocument
@@ -159,6 +164,7 @@ def build_report(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     generated: str | None = None,
+    include_names: bool = False,
 ) -> AnalyticalReport:
     """Run every analysis and assemble the analytical report.
 
@@ -176,6 +182,9 @@ def build_report(
         Called with a message as each step starts.
     generated : str, optional
         The "produced on" text (default: now, to the minute).
+    include_names : bool
+        Print the names and person ids of the top of the escalation list (and write
+        them to the figures). Default: the escalation section is aggregated only.
 
     Returns
     -------
@@ -206,7 +215,7 @@ def build_report(
         areas=areas,
         progress=say,
     )
-    _analyse(ctx)
+    _analyse(ctx, include_names=include_names)
     doc = ReportDocument(
         TITLE,
         subtitle="Police, NHS and local-authority data, with honest small-number statistics",
@@ -217,8 +226,13 @@ def build_report(
         marking="OFFICIAL-SENSITIVE",
     )
     say("writing the report")
-    for section in (homicide, deaths, places, partners, coverage):
-        section.render(doc, ctx)
+    homicide.render(doc, ctx)
+    deaths.render(doc, ctx)
+    series.render(doc, ctx)
+    places.render(doc, ctx)
+    escalation.render(doc, ctx, include_names=include_names)
+    partners.render(doc, ctx)
+    coverage.render(doc, ctx)
     findings.render(doc, ctx)
     doc.sections.insert(0, doc.sections.pop())  # key findings first
     methods.render(doc, ctx)
@@ -246,7 +260,7 @@ def build_report(
     )
 
 
-def _analyse(ctx: Context) -> None:
+def _analyse(ctx: Context, *, include_names: bool = False) -> None:
     """Run the analyses into ``ctx.results``."""
     from harmwatch.analysis.counts import occurrence_counts
     from harmwatch.analysis.coverage import data_coverage
@@ -270,6 +284,11 @@ def _analyse(ctx: Context) -> None:
         ),
         ("temporal", "finding when harm happens", lambda: temporal_patterns(engine, period)),
         (
+            "series",
+            "looking for linked series, unsolved clusters and deaths above expected",
+            lambda: series.analyse(engine),
+        ),
+        (
             "hotspots",
             "finding hotspots",
             lambda: analyse_hotspots(engine, period, previous=previous, seed=ctx.seed),
@@ -278,6 +297,11 @@ def _analyse(ctx: Context) -> None:
             "near_repeat",
             "testing for near repeats",
             lambda: near_repeat(engine, period=period, permutations=999, seed=ctx.seed),
+        ),
+        (
+            "escalation",
+            "scoring escalation risk",
+            lambda: escalation.analyse(engine, period, include_names=include_names),
         ),
         (
             "partners",

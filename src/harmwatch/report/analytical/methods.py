@@ -52,6 +52,29 @@ METHODS: tuple[tuple[str, str], ...] = (
         "1974-1998. HMSO, 2001.",
     ),
     (
+        "Linked series",
+        "pairwise likelihood ratios (naive Bayes over MO overlap weighted by rarity, distance, "
+        "days apart, weapon, location type, victim profile and shared persons), joined into "
+        "series: Porter MD. A statistical approach to crime linkage. The American Statistician "
+        "2016; 70(2):152-165 (crimelinkage, arXiv:1410.2285); comparative case analysis after "
+        "Woodhams J, Hollin CR, Bull R. Legal and Criminological Psychology 2007; 12:233-249.",
+    ),
+    (
+        "Unsolved clusters",
+        "homicides by district x victim sex x method against the force's clearance rate, exact "
+        "one-sided binomial test and Benjamini-Hochberg q: Hargrove T. Murder Accountability "
+        "Project: clearance rates and the algorithm for identifying clusters of unsolved "
+        "homicides (murderdata.org, 2015).",
+    ),
+    (
+        "Death monitoring",
+        "Poisson CUSUM of deaths against expected, by institution and practitioner: Aylin P, "
+        "Best N, Bottle A, Marshall C. Following Shipman: a pilot system for monitoring "
+        "mortality rates in primary care. Lancet 2003; 362:485-491; risk-adjusted SPRT with "
+        "threshold ln((1 - beta) / alpha): Spiegelhalter D, Grigg O, Kinsman R, Treasure T. Int "
+        "J Qual Health Care 2003; 15:7-13.",
+    ),
+    (
         "Hot spots",
         "local Getis-Ord Gi* with queen contiguity and permutation inference: Getis A, Ord JK. "
         "Geographical Analysis 1992; 24:189-206; Ord JK, Getis A. Geographical Analysis 1995; "
@@ -68,6 +91,17 @@ METHODS: tuple[tuple[str, str], ...] = (
         "Research 1967; 27:209-220; table after Ratcliffe JH. Near Repeat Calculator 1.3, 2009, "
         "and Ratcliffe JH, Rengert GF. Security Journal 2008; 21:58-76; p-values after Besag J, "
         "Diggle PJ. Applied Statistics 1977; 26:327-333.",
+    ),
+    (
+        "Escalation risk",
+        "a points score of homicide risk markers (Campbell JC et al. Risk factors for femicide "
+        "in abusive relationships. American Journal of Public Health 2003; 93(7):1089-1097; "
+        "Glass N et al. Non-fatal strangulation is an important risk factor for homicide of "
+        "women. Journal of Emergency Medicine 2008; 35(3):329-335), harm weighted by the "
+        "Cambridge Crime Harm Index (Sherman L, Neyroud PW, Neyroud E. Policing 2016; "
+        "10(3):171-183); back-test against a DASH-like rule (Robinson AL et al. College of "
+        "Policing, 2016) with AUC (Hanley JA, McNeil BJ. Radiology 1982; 143:29-36); fairness by "
+        "flag rate and precision (Chouldechova A. Big Data 2017; 5(2):153-163).",
     ),
     (
         "Partner data",
@@ -105,6 +139,9 @@ def render(doc: ReportDocument, ctx: Context) -> None:
         "recording practice move the numbers as much as changes in violence do. The ED data "
         "show some of what is not reported.",
         "Ethnicity is never an input to any analysis, flag, score or ranking in this report.",
+        "Linked series, unsolved clusters, death monitoring and escalation scores are prompts "
+        "for an analyst to look at the records behind them, never findings of guilt; sequential "
+        "monitoring raises some false alarms by design (docs/monitoring.md).",
         f"Random permutations use seed {ctx.seed}: the same data and seed give the same report.",
         f"The period reported is {ctx.period.label}; the comparison period {ctx.previous.label}. "
         "Years the data cover only in part are marked and are not comparable with whole years.",
