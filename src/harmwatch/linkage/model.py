@@ -50,6 +50,7 @@ https://moj-analytical-services.github.io/splink/
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from copy import deepcopy
@@ -88,6 +89,8 @@ OPTIONAL_COMPARISONS: tuple[str, ...] = ("soc_sec_id", "address_1", "suburb", "s
 
 #: The prior before training: about one pair in 10,000 is a match.
 DEFAULT_PRIOR = 1e-4
+#: Spark: inputs with fewer records keep Splink's intermediate tables in memory.
+SPARK_PERSIST_BELOW = 200_000
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +122,9 @@ def _levels(name: str) -> list[Any]:
         return creator.configure(**options)
 
     def custom(sql: str, label: str, m: float, u: float) -> Any:
-        return level(cll.CustomLevel(sql, label_for_charts=label), m, u)
+        # Written in DuckDB SQL and translated for other dialects: Spark SQL reads
+        # "double-quoted" names as string literals, so the level would never match.
+        return level(cll.CustomLevel(sql, label_for_charts=label, base_dialect_str="duckdb"), m, u)
 
     if name == "forename":
         return [
@@ -347,14 +352,31 @@ class Backend:
         table = frame.to_arrow()
         if self.name == "spark":
             table = self._spark.createDataFrame(table)
+            # Splink materialises each intermediate table: in memory for small
+            # inputs (EM iterations on parquet cost seconds each), as parquet files
+            # in the checkpoint folder for big ones.
+            self.db_api.break_lineage_method = (
+                "persist" if frame.height < SPARK_PERSIST_BELOW else "parquet"
+            )
         self._tables += 1
-        return self.db_api.register(table, table_name=f"hw_{name}_{self._tables}")
+        # unique in the process: a Spark session (and its temporary views) outlives a run
+        suffix = f"{self._tables}_{uuid.uuid4().hex[:8]}"
+        return self.db_api.register(table, table_name=f"hw_{name}_{suffix}")
 
     def linker(self, frame: pl.DataFrame, settings: dict[str, Any], name: str = "persons") -> Any:
         """A Splink ``Linker`` over ``frame`` (Splink's logging not configured)."""
         from splink import Linker
 
         return Linker(self.register(frame, name), deepcopy(settings), log_level=None)
+
+    def close(self) -> None:
+        """Release what the run left behind: Spark's cached tables and checkpoint
+        folder (the session itself stays up for later runs in the process)."""
+        if self._spark is not None:
+            from harmwatch.linkage.spark import drop_checkpoints
+
+            self._spark.catalog.clearCache()
+            drop_checkpoints(self._spark)
 
 
 def train(

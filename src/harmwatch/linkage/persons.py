@@ -222,12 +222,15 @@ def link_persons(
     last = latest_model(engine)
     stored = None if retrain else last
     backend = Backend(engine_name)
-    with quiet_splink():
-        if stored is None:
-            model = train(backend, frame, seed=seed, max_pairs=max_pairs)
-        else:
-            model = stored[1]
-        pairs = predict(backend, frame, model, threshold=threshold)
+    try:
+        with quiet_splink():
+            if stored is None:
+                model = train(backend, frame, seed=seed, max_pairs=max_pairs)
+            else:
+                model = stored[1]
+            pairs = predict(backend, frame, model, threshold=threshold)
+    finally:
+        backend.close()
     clustering = cluster_records(
         frame.get_column("unique_id").to_list(),
         zip(pairs.get_column("unique_id_l"), pairs.get_column("unique_id_r"), strict=True),
