@@ -54,6 +54,7 @@ from harmwatch.analysis.smallnumbers import (
 __all__ = [
     "CONCERNING_CLASSIFICATIONS",
     "DeathInvestigations",
+    "capacity_baseline_rates",
     "death_investigations",
     "institution_funnel",
 ]
@@ -212,7 +213,7 @@ def death_investigations(
     first: date = deaths["date_of_death"].min()  # type: ignore[assignment]
     last: date = deaths["date_of_death"].max()  # type: ignore[assignment]
     years_loaded = ((last - first).days + 1) / YEAR_DAYS
-    result.baseline_rates = _baseline_rates(deaths, institutions, years_loaded)
+    result.baseline_rates = capacity_baseline_rates(deaths, institutions, years_loaded)
     funnel, flagged, notes = institution_funnel(
         current, institutions, period, result.baseline_rates
     )
@@ -262,10 +263,16 @@ def _concerning_share(deaths: pl.DataFrame, key: pl.Expr, name: str, level: floa
     )
 
 
-def _baseline_rates(
+def capacity_baseline_rates(
     deaths: pl.DataFrame, institutions: pl.DataFrame, years: float
 ) -> dict[str, float]:
-    """Deaths per place of capacity per year by institution type (institutions with a capacity)."""
+    """Deaths per place of capacity per year, by institution type.
+
+    The force's own baseline for institutions without an
+    ``expected_deaths_per_year``: deaths at institutions of each type that
+    give a capacity, over their summed capacity and ``years`` of data.
+    Death monitoring (:mod:`harmwatch.analysis.monitoring`) uses it too.
+    """
     with_capacity = institutions.filter(pl.col("capacity") > 0)
     observed = deaths.group_by("institution_id").agg(pl.len().alias("deaths"))
     table = (

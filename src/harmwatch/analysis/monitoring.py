@@ -74,7 +74,7 @@ from sqlalchemy import Engine
 
 from harmwatch.analysis.counts import YEAR_DAYS
 from harmwatch.analysis.data import Period, read_kind
-from harmwatch.analysis.deaths import _baseline_rates, institution_funnel
+from harmwatch.analysis.deaths import capacity_baseline_rates, institution_funnel
 from harmwatch.analysis.sequential import (
     DEFAULT_ALPHA,
     DEFAULT_BETA,
@@ -690,7 +690,7 @@ def death_monitoring(
     last: date = deaths["date_of_death"].max()  # type: ignore[assignment]
     span = Period(first, last + timedelta(days=1))
     years = span.days / YEAR_DAYS
-    baseline = _baseline_rates(deaths, institutions, years)
+    baseline = capacity_baseline_rates(deaths, institutions, years)
     table, _, notes = institution_funnel(deaths, institutions, span, baseline)
     yearly = table.filter(pl.col("expected") > 0).select(
         "institution_id",
