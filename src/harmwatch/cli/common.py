@@ -79,3 +79,22 @@ def format_table(
         return "  ".join(out).rstrip()
 
     return "\n".join([line(headers), *(line(r) for r in rows)])
+
+
+def report_result(result: Any, as_json: bool, payload: Callable[[], Any], unavailable: str) -> bool:
+    """The common start of an analysis command's output.
+
+    Prints ``result.warnings`` on stderr; under ``--json`` prints ``payload()``;
+    otherwise, when the analysis could not run (``result.available`` false),
+    prints ``"<unavailable>: <result.reason>."``. Returns whether the command
+    has nothing more to print.
+    """
+    for message in result.warnings:
+        click.echo(f"warning: {message}", err=True)
+    if as_json:
+        emit_json(payload())
+        return True
+    if not result.available:
+        click.echo(f"{unavailable}: {result.reason}.")
+        return True
+    return False

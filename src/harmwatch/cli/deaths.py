@@ -11,7 +11,7 @@ from typing import Any
 import click
 import polars as pl
 
-from harmwatch.cli.common import db_option, emit_json, format_table, json_option
+from harmwatch.cli.common import db_option, format_table, json_option, report_result
 from harmwatch.errors import HarmWatchError
 
 #: Columns of a ``--counts`` file (``entity_kind`` may be added).
@@ -209,13 +209,7 @@ def monitor_command(
             )
         finally:
             engine.dispose()
-    for message in result.warnings:
-        click.echo(f"warning: {message}", err=True)
-    if as_json:
-        emit_json(result.entities_json())
-        return
-    if not result.available:
-        click.echo(f"Nothing to monitor: {result.reason}.")
+    if report_result(result, as_json, result.entities_json, "Nothing to monitor"):
         return
     shown = result.entities if show_all else result.alarms
     click.echo(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from harmwatch.cli.common import db_option, emit_json, format_table, json_option
+from harmwatch.cli.common import db_option, format_table, json_option, report_result
 from harmwatch.errors import HarmWatchError
 
 if TYPE_CHECKING:
@@ -90,16 +90,14 @@ def command(
     if day is None:
         raise click.UsageError("give --as-of DATE (or a sub-command: export, backtest)")
     result = _risk(db_url, day)
-    for message in result.warnings:
-        click.echo(f"warning: {message}", err=True)
-    if as_json:
-        payload = result.to_json(top)
+
+    def payload() -> dict[str, Any]:
+        units = result.to_json(top)
         if unit_type != "all":
-            payload["units"] = [u for u in payload["units"] if u["unit_type"] == unit_type]
-        emit_json(payload)
-        return
-    if not result.available:
-        click.echo(f"Nothing to rank: {result.reason}.")
+            units["units"] = [u for u in units["units"] if u["unit_type"] == unit_type]
+        return units
+
+    if report_result(result, as_json, payload, "Nothing to rank"):
         return
     for kind in _UNIT_TYPES if unit_type == "all" else (unit_type,):
         shown = result.top(top, kind)
@@ -212,13 +210,7 @@ def backtest_command(
         index = day.year * 12 + day.month - 1 + every
         day = date(index // 12, index % 12 + 1, min(begin.day, 28))
     result = backtest(history, dates, k=k, latest=latest)
-    for message in result.warnings:
-        click.echo(f"warning: {message}", err=True)
-    if as_json:
-        emit_json(result.to_json())
-        return
-    if not result.available:
-        click.echo(f"Nothing to back-test: {result.reason}.")
+    if report_result(result, as_json, result.to_json, "Nothing to back-test"):
         return
     click.echo(
         f"{len(dates)} as-of date(s), {dates[0]} to {dates[-1]}; top {k} of each unit type; "

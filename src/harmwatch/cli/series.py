@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmwatch.cli.common import db_option, emit_json, format_table, json_option
+from harmwatch.cli.common import db_option, format_table, json_option, report_result
 from harmwatch.errors import HarmWatchError
 
 if TYPE_CHECKING:
@@ -74,13 +74,7 @@ def command(
         result = _run(engine, include_natural, threshold)
     finally:
         engine.dispose()
-    for message in result.warnings:
-        click.echo(f"warning: {message}", err=True)
-    if as_json:
-        emit_json(result.to_json())
-        return
-    if not result.available:
-        click.echo(f"No series analysis: {result.reason}.")
+    if report_result(result, as_json, result.to_json, "No series analysis"):
         return
     shown = result.series if show_all else result.active
     click.echo(
@@ -248,13 +242,7 @@ def unsolved_command(
         result = unsolved_clusters(engine, offences=tuple(offences), alpha=alpha)
     finally:
         engine.dispose()
-    for message in result.warnings:
-        click.echo(f"warning: {message}", err=True)
-    if as_json:
-        emit_json(result.to_json())
-        return
-    if not result.available:
-        click.echo(f"No unsolved-cluster analysis: {result.reason}.")
+    if report_result(result, as_json, result.to_json, "No unsolved-cluster analysis"):
         return
     click.echo(
         f"{result.cases} cases, {result.cleared} charged (force clearance "
