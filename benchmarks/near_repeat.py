@@ -1,4 +1,4 @@
-"""Knox benchmark: ``harmwatch.analysis.nearrepeat.knox_test`` against pointpats.
+"""Knox benchmark: ``harmwatch.analysis.knox.knox_test`` against pointpats.
 
 Goal (issue #3): on 20,000 events, the pair count equals
 ``pointpats.spacetime.Knox``'s and the test runs at least 10x faster than
@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from harmwatch.analysis.nearrepeat import knox_test
+from harmwatch.analysis.knox import knox_test
 
 GOAL_RATIO = 10.0
 ROOT = Path(__file__).resolve().parent
