@@ -1,10 +1,10 @@
-"""Counts and rates: hand-made inputs, the scenario's files and truth, and real MPS data."""
+"""Counts and rates: the scenario's files and truth, and real MPS data."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,6 @@ from harmwatch.analysis.counts import (
     OccurrenceCounts,
     default_period,
     occurrence_counts,
-    victim_age_band,
 )
 from harmwatch.analysis.data import Period, read_kind
 from harmwatch.analysis.deaths import death_investigations
@@ -43,24 +42,6 @@ def _clean_csv(scenario_dir: Path, truth: dict[str, Any], kind: str) -> pl.DataF
 @pytest.fixture(scope="module")
 def counts(scenario_store: Engine) -> OccurrenceCounts:
     return occurrence_counts(scenario_store)
-
-
-# --- Pure functions -------------------------------------------------------------------------
-
-
-def test_victim_age_band_from_dob_age_or_given_band() -> None:
-    frame = pl.DataFrame(
-        {
-            "occurred_from": [datetime(2024, 6, 1, 22)] * 6,
-            "date_of_birth": [date(2006, 6, 2), date(2006, 6, 1), None, None, None, None],
-            "age": [None, None, 70, None, None, None],
-            "age_band": [None, None, None, "25 to 34", "65 and over", None],
-        },
-        schema_overrides={"age": pl.Int64, "age_band": pl.String},
-    )
-    bands = frame.select(victim_age_band().alias("band"))["band"].to_list()
-    # 17 the day before the 18th birthday, 18 on it; age in years; MPS bands; nothing.
-    assert bands == ["0-17", "18-24", "65+", "25-34", "65+", "not recorded"]
 
 
 # --- The scenario ---------------------------------------------------------------------------

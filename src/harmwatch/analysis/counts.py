@@ -14,6 +14,12 @@ Counts are records of ``police_occurrences`` (for the MPS homicide file, one
 per victim); victim breakdowns count victims, the relationship breakdown counts
 suspects (and offenders).
 
+This module reads the store and makes the tables by time and place; the
+breakdowns by circumstance are in :mod:`.breakdowns`, the changes and the
+pyramid in :mod:`.counts_change`, the count tables' intervals and rates in
+:mod:`.count_tables` and the result in :mod:`.counts_result` (the public names
+are re-exported here).
+
 References
 ----------
 .. [1] Garwood F. Fiducial limits for the Poisson distribution. Biometrika
@@ -29,29 +35,23 @@ References
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 from sqlalchemy import Engine, select
 
-from harmwatch.analysis.data import Period, last_complete_months, period_json, read_kind
-from harmwatch.analysis.smallnumbers import (
-    SMALL_COUNT,
-    ChangeTest,
-    benjamini_hochberg,
-    binomial_ci,
-    change_test,
-    funnel_position,
-    json_records,
-    poisson_ci,
-    rate_ci,
-    small_count_warning,
-    verdict,
+from harmwatch.analysis.breakdowns import (
+    AGE_BANDS,
+    HOMICIDE_AND_NEAR_MISS,
+    circumstance_breakdowns,
+    victim_age_band,
 )
+from harmwatch.analysis.count_tables import YEAR_DAYS, with_count_ci, with_rates
+from harmwatch.analysis.counts_change import PYRAMID, group_changes, pyramid_comparison
+from harmwatch.analysis.counts_result import OccurrenceCounts
+from harmwatch.analysis.data import Period, last_complete_months, read_kind
+from harmwatch.analysis.smallnumbers import funnel_position
 from harmwatch.contract import KINDS
 from harmwatch.store.schema import kind_tables
 
@@ -67,34 +67,10 @@ __all__ = [
     "with_count_ci",
 ]
 
-#: Homicide and the near-miss offences broken down by circumstance.
-HOMICIDE_AND_NEAR_MISS = (
-    "homicide",
-    "attempted_murder",
-    "gbh",
-    "threats_to_kill",
-    "weapon_possession",
-)
-#: The near-miss pyramid, most serious first.
-PYRAMID = ("homicide", "attempted_murder", "gbh", "abh")
-#: Victim age bands computed from an age in years (lower bounds, labels).
-AGE_BANDS = (
-    (0, "0-17"),
-    (18, "18-24"),
-    (25, "25-34"),
-    (35, "35-44"),
-    (45, "45-54"),
-    (55, "55-64"),
-    (65, "65+"),
-)
-#: Days in a year, for rates per year.
-YEAR_DAYS = 365.25
-NOT_RECORDED = "not recorded"
 _OCC_COLUMNS = [
     "source", "occurrence_id", "offence_group", "occurred_from", "date_precision", "area_code",
     "location_type", "weapon", "domestic", "alcohol", "drugs",
 ]  # fmt: skip
-_OCC_DIMENSIONS = ("weapon", "location_type", "domestic", "alcohol", "drugs")
 
 
 def _covered_to(latest: date, precision: str | None) -> date:
@@ -130,149 +106,6 @@ def default_period(
     else:
         latest = value
     return last_complete_months(_covered_to(latest, row[1]), months)
-
-
-def with_count_ci(table: pl.DataFrame, count: str = "count", level: float = 0.95) -> pl.DataFrame:
-    """Add ``lower``/``upper`` (exact Poisson interval of ``count``) and ``small``
-    (count under :data:`~harmwatch.analysis.smallnumbers.SMALL_COUNT`)."""
-    lower, upper = poisson_ci(table[count].to_numpy(), level)
-    return table.with_columns(
-        pl.Series("lower", np.atleast_1d(lower), dtype=pl.Float64),
-        pl.Series("upper", np.atleast_1d(upper), dtype=pl.Float64),
-        (pl.col(count) < SMALL_COUNT).alias("small"),
-    )
-
-
-def _with_rates(
-    table: pl.DataFrame, population: str, years: str | float, level: float
-) -> pl.DataFrame:
-    yrs = table[years].to_numpy() if isinstance(years, str) else years
-    rate, lower, upper = rate_ci(
-        table["count"].to_numpy(), table[population].to_numpy(), years=yrs, level=level
-    )
-    return table.with_columns(
-        pl.Series("rate", np.atleast_1d(rate)),
-        pl.Series("rate_lower", np.atleast_1d(lower)),
-        pl.Series("rate_upper", np.atleast_1d(upper)),
-    )
-
-
-def victim_age_band(occurred: pl.Expr | str = "occurred_from") -> pl.Expr:
-    """A victim's age band: from ``date_of_birth`` at ``occurred``, else ``age``, else
-    ``age_band`` as given (e.g. MPS "25 to 34" shown as "25-34"), else not recorded."""
-    when = pl.col(occurred) if isinstance(occurred, str) else occurred
-    dob = pl.col("date_of_birth")
-    before_birthday = (when.dt.month() * 100 + when.dt.day()) < (
-        dob.dt.month() * 100 + dob.dt.day()
-    )
-    from_dob = (
-        when.dt.year().cast(pl.Int64)
-        - dob.dt.year().cast(pl.Int64)
-        - before_birthday.cast(pl.Int64)
-    )
-    age = pl.coalesce(from_dob, pl.col("age"))
-    banded = pl.lit(None, dtype=pl.String)
-    for lower, label in AGE_BANDS:
-        banded = pl.when(age >= lower).then(pl.lit(label)).otherwise(banded)
-    given = (
-        pl.col("age_band")
-        .str.replace(" to ", "-", literal=True)
-        .str.replace(" and over", "+", literal=True)
-    )
-    return pl.coalesce(pl.when(age >= 0).then(banded), given, pl.lit(NOT_RECORDED))
-
-
-@dataclass
-class OccurrenceCounts:
-    """Counts and rates of police occurrences, current period against previous.
-
-    Verdicts on change are per offence group; with many groups, read them with
-    the table's ``q_value`` (false discovery rate) as well as the p-value.
-
-    Attributes
-    ----------
-    available : bool
-        False when the store holds no occurrences (``reason`` says so).
-    reason : str
-        Why not available ("" when available).
-    period, previous : Period or None
-        The current period and the one before it.
-    population : int or None
-        People in the areas (or ``area``) loaded; None without populations.
-    rates_available : bool
-        Whether rates per 100,000 could be computed; ``rates_reason`` says why not.
-    areas_available : bool
-        Whether counts by district and small area could be made (occurrences
-        with an ``area_code``); ``areas_reason`` says why not.
-    tables : dict of str to DataFrame
-        ``by_group_year`` (offence_group, year, count, lower, upper, small,
-        year_fraction, partial_year, population, rate, rate_lower, rate_upper),
-        ``by_group_quarter``, ``by_group_month`` (offence_group, quarter/month,
-        count, interval); ``by_district``, ``by_small_area`` (current period:
-        offence_group, district/area_code, count, interval, population, rate,
-        expected, funnel); ``breakdowns`` (current period, homicide and near
-        misses: offence_group, dimension, value, unit, count, interval, share,
-        share_lower, share_upper); ``pyramid`` (tier, current and previous
-        count, share and interval).
-    changes : dict of str to ChangeTest
-        Per offence group: previous (``k1``) against current (``k2``) period.
-    pyramid_test : dict
-        Fisher's exact test of the share of the pyramid's top (homicide and
-        attempted murder) between the periods: ``odds_ratio``, ``p_value``, ``verdict``.
-    warnings : list of str
-        Plain-words cautions.
-    """
-
-    available: bool
-    reason: str = ""
-    period: Period | None = None
-    previous: Period | None = None
-    population: int | None = None
-    rates_available: bool = False
-    rates_reason: str = ""
-    areas_available: bool = False
-    areas_reason: str = ""
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
-    changes: dict[str, ChangeTest] = field(default_factory=dict)
-    pyramid_test: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def occurrences_by_group_year(self) -> dict[str, dict[str, int]]:
-        """Offence group -> year -> count (all years loaded)."""
-        out: dict[str, dict[str, int]] = {}
-        table = self.tables.get("by_group_year")
-        if table is None:
-            return out
-        for row in table.select("offence_group", "year", "count").iter_rows():
-            out.setdefault(row[0], {})[str(row[1])] = int(row[2])
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        """``available, reason, period, previous_period, population, rates_available,
-        rates_unavailable_reason, areas_available, areas_unavailable_reason,
-        occurrences_by_group_year`` and the tables as
-        lists of records (``by_group_year, by_group_quarter, by_group_month,
-        by_district, by_small_area, breakdowns, pyramid, group_changes``), ``pyramid_test``,
-        ``changes`` (offence group -> :meth:`ChangeTest.to_json`), ``warnings``."""
-        return {
-            "available": self.available,
-            "reason": self.reason,
-            "period": period_json(self.period),
-            "previous_period": period_json(self.previous),
-            "population": self.population,
-            "rates_available": self.rates_available,
-            "rates_unavailable_reason": self.rates_reason,
-            "areas_available": self.areas_available,
-            "areas_unavailable_reason": self.areas_reason,
-            "by_district": [],
-            "by_small_area": [],
-            "occurrences_by_group_year": self.occurrences_by_group_year,
-            **{name: json_records(table) for name, table in self.tables.items()},
-            "pyramid_test": self.pyramid_test,
-            "changes": {group: test.to_json() for group, test in self.changes.items()},
-            "warnings": list(self.warnings),
-        }
 
 
 def occurrence_counts(
@@ -369,9 +202,9 @@ def occurrence_counts(
             "relationship_to_victim",
         ],
     )
-    result.tables["breakdowns"] = _breakdowns(current, people, level)
-    _changes(result, current, before, period, previous, level)
-    _pyramid(result, current, before, level)
+    result.tables["breakdowns"] = circumstance_breakdowns(current, people, level)
+    group_changes(result, current, before, period, previous, level)
+    pyramid_comparison(result, current, before, level)
     return result
 
 
@@ -413,7 +246,7 @@ def _by_year(
             "(rates are per year of data)"
         )
     table = with_count_ci(table, level=level)
-    return _with_rates(table, "population", "year_fraction", level)
+    return with_rates(table, "population", "year_fraction", level)
 
 
 def _areas_tables(
@@ -458,7 +291,7 @@ def _areas_tables(
             .with_columns(pl.col("count").fill_null(0))
             .sort("offence_group", unit)
         )
-        table = _with_rates(with_count_ci(table, level=level), "population", years, level)
+        table = with_rates(with_count_ci(table, level=level), "population", years, level)
         # Funnel against the force's rate of each group (areas with a population only).
         known = pl.col("population").is_not_null() & (pl.col("population") > 0)
         force_rate = (
@@ -476,162 +309,3 @@ def _areas_tables(
             .alias("funnel")
         )
         result.tables[name] = table
-
-
-def _with_share(table: pl.DataFrame, by: list[str], level: float) -> pl.DataFrame:
-    table = table.with_columns(pl.col("count").sum().over(by).alias("total"))
-    lower, upper = binomial_ci(table["count"].to_numpy(), table["total"].to_numpy(), level)
-    return table.with_columns(
-        (pl.col("count") / pl.col("total")).alias("share"),
-        pl.Series("share_lower", np.atleast_1d(lower)),
-        pl.Series("share_upper", np.atleast_1d(upper)),
-    )
-
-
-def _breakdowns(current: pl.DataFrame, people: pl.DataFrame, level: float) -> pl.DataFrame:
-    """Homicide and near misses by circumstance: occurrences, victims and suspects."""
-    serious = current.filter(pl.col("offence_group").is_in(HOMICIDE_AND_NEAR_MISS))
-    both = pl.concat(
-        [serious, serious.with_columns(pl.lit("homicide_and_near_miss").alias("offence_group"))]
-    )
-    as_text = [
-        pl.when(pl.col(c).is_null()).then(pl.lit(NOT_RECORDED))
-        .otherwise(pl.col(c).cast(pl.String).replace({"true": "yes", "false": "no"}))
-        .alias(c)
-        for c in _OCC_DIMENSIONS
-    ]  # fmt: skip
-    occ_long = (
-        both.select("offence_group", *as_text)
-        .unpivot(
-            index="offence_group",
-            on=list(_OCC_DIMENSIONS),
-            variable_name="dimension",
-            value_name="value",
-        )
-        .with_columns(pl.lit("occurrences").alias("unit"))
-    )
-    linked = both.select("source", "occurrence_id", "offence_group", "occurred_from").join(
-        people, on=["source", "occurrence_id"], how="inner"
-    )
-    victims = (
-        linked.filter(pl.col("role") == "victim")
-        .select(
-            "offence_group",
-            victim_age_band().alias("victim_age_band"),
-            pl.col("sex").fill_null(NOT_RECORDED).alias("victim_sex"),
-        )
-        .unpivot(index="offence_group", variable_name="dimension", value_name="value")
-    )
-    suspects = linked.filter(pl.col("role").is_in(["suspect", "offender"])).select(
-        "offence_group",
-        pl.lit("relationship_to_suspect").alias("dimension"),
-        pl.col("relationship_to_victim").fill_null(NOT_RECORDED).alias("value"),
-    )
-    long = pl.concat(
-        [
-            occ_long.select("offence_group", "dimension", "value", "unit"),
-            victims.with_columns(pl.lit("victims").alias("unit")),
-            suspects.with_columns(pl.lit("suspects").alias("unit")),
-        ]
-    )
-    table = long.group_by("offence_group", "dimension", "value", "unit").agg(
-        pl.len().cast(pl.Int64).alias("count")
-    )
-    table = _with_share(with_count_ci(table, level=level), ["offence_group", "dimension"], level)
-    return table.sort("offence_group", "dimension", "count", descending=[False, False, True])
-
-
-def _changes(
-    result: OccurrenceCounts, current: pl.DataFrame, before: pl.DataFrame,
-    period: Period, previous: Period, level: float,
-) -> None:  # fmt: skip
-    now = dict(current.group_by("offence_group").len().iter_rows())
-    then = dict(before.group_by("offence_group").len().iter_rows())
-    t1, t2 = previous.days / YEAR_DAYS, period.days / YEAR_DAYS
-    for group in sorted(set(now) | set(then)):
-        k1, k2 = int(then.get(group, 0)), int(now.get(group, 0))
-        result.changes[group] = change_test(
-            k1, k2, t1, t2, level=level, what=f"{group} occurrences"
-        )
-        if group in HOMICIDE_AND_NEAR_MISS and k2 < SMALL_COUNT:
-            message = small_count_warning(
-                k2, f"{group.replace('_', ' ')} occurrences in {period.label}"
-            )
-            assert message is not None
-            result.warnings.append(message)
-    tests = list(result.changes.items())
-    q_values = benjamini_hochberg([test.p_value for _, test in tests])
-    result.tables["group_changes"] = pl.DataFrame(
-        {
-            "offence_group": [group for group, _ in tests],
-            "previous": [test.k1 for _, test in tests],
-            "current": [test.k2 for _, test in tests],
-            "rate_ratio": [test.rate_ratio for _, test in tests],
-            "rate_ratio_lower": [test.ci[0] for _, test in tests],
-            "rate_ratio_upper": [test.ci[1] for _, test in tests],
-            "p_value": [test.p_value for _, test in tests],
-            "q_value": list(q_values),
-            "verdict": [test.verdict for _, test in tests],
-        },
-        schema_overrides={"rate_ratio": pl.Float64, "q_value": pl.Float64},
-    )
-
-
-def _pyramid(
-    result: OccurrenceCounts, current: pl.DataFrame, before: pl.DataFrame, level: float
-) -> None:
-    tiers = pl.DataFrame({"tier": list(PYRAMID), "rank": list(range(len(PYRAMID)))})
-    table = tiers
-    for name, frame in (("current", current), ("previous", before)):
-        counted = frame.group_by(pl.col("offence_group").alias("tier")).agg(
-            pl.len().cast(pl.Int64).alias(name)
-        )
-        table = table.join(counted, on="tier", how="left").with_columns(pl.col(name).fill_null(0))
-        lower, upper = poisson_ci(table[name].to_numpy(), level)
-        total = int(table[name].sum())
-        s_lower, s_upper = binomial_ci(table[name].to_numpy(), np.full(len(PYRAMID), total), level)
-        table = table.with_columns(
-            pl.Series(f"{name}_lower", lower),
-            pl.Series(f"{name}_upper", upper),
-            (pl.col(name) / total if total else pl.lit(None, dtype=pl.Float64)).alias(
-                f"{name}_share"
-            ),
-            pl.Series(f"{name}_share_lower", s_lower),
-            pl.Series(f"{name}_share_upper", s_upper),
-        )
-    result.tables["pyramid"] = table.sort("rank").drop("rank")
-    top_now, all_now = int(table["current"][:2].sum()), int(table["current"].sum())
-    top_then, all_then = int(table["previous"][:2].sum()), int(table["previous"].sum())
-    lower_tiers = ", ".join(t.replace("_", " ") for t in PYRAMID[2:])
-    reason = ""
-    if all_now == 0 or all_then == 0:
-        reason = "no pyramid offences in one of the periods"
-    elif all_now == top_now and all_then == top_then:
-        reason = f"no {lower_tiers} occurrences are loaded (a homicide-only extract?)"
-    if reason:
-        result.pyramid_test = {"available": False, "reason": reason}
-        result.warnings.append(f"the near-miss pyramid cannot be compared: {reason}")
-        return
-    test = stats.fisher_exact([[top_now, all_now - top_now], [top_then, all_then - top_then]])
-    p = float(test.pvalue)
-    odds = float(test.statistic)
-    direction = 0 if odds == 1.0 or np.isnan(odds) else (1 if odds > 1 else -1)
-    wording = (
-        verdict(p, direction)
-        .replace("an increase", "a rise in the top's share")
-        .replace("a decrease", "a fall in the top's share")
-    )
-    result.pyramid_test = {
-        "available": True,
-        "top": ["homicide", "attempted_murder"],
-        "top_current": top_now,
-        "total_current": all_now,
-        "top_previous": top_then,
-        "total_previous": all_then,
-        "odds_ratio": odds if np.isfinite(odds) else None,
-        "p_value": p,
-        "verdict": wording,
-        "method": (
-            "Fisher's exact test (two-sided) of the top's share, current against previous period"
-        ),
-    }
