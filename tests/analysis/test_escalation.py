@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
 from sqlalchemy import Engine
 
-from harmwatch.analysis import escalation
+from _risk_goal import goal_ranks, goal_summary, planted_couples
+from harmwatch.analysis import escalation_history
 from harmwatch.analysis.escalation import (
     History,
     escalation_risk,
     load_history,
-    rank_units,
     score_units,
 )
 from harmwatch.analysis.harm_index import HARM_WEIGHTS, harm_table
@@ -42,21 +40,6 @@ def history(linked: tuple[Engine, Path]) -> History:
     return load_history(linked[0])
 
 
-def _couples(data: Path) -> list[dict[str, Any]]:
-    """The planted escalating couples with the as-of date: the day after their last
-    occurrence before the serious one (so the outcome falls in the next 12 months)."""
-    import json
-
-    truth = json.loads((data / "truth.json").read_text())
-    with (data / "police_occurrences.csv").open(encoding="utf-8") as fh:
-        when = {r["occurrence_id"]: r["occurred_from"] for r in csv.DictReader(fh)}
-    out = []
-    for couple in truth["patterns"]["domestic_escalation"]["escalating"]:
-        days = [datetime.fromisoformat(when[o]).date() for o in couple["occurrence_ids"]]
-        out.append(dict(couple, as_of=days[-2] + timedelta(days=1), final=days[-1]))
-    return out
-
-
 def test_harm_weights_order() -> None:
     w = HARM_WEIGHTS
     assert w["homicide"] > w["attempted_murder"] > w["gbh"] > w["abh"] > w["common_assault"]
@@ -65,7 +48,7 @@ def test_harm_weights_order() -> None:
 
 
 def test_ethnicity_is_never_an_input(history: History) -> None:
-    assert "ethnicity" not in escalation._PEOPLE_COLUMNS
+    assert "ethnicity" not in escalation_history._PEOPLE_COLUMNS
     for frame in (history.unit_records, history.person_records, history.unit_persons):
         assert "ethnicity" not in frame.columns
     # Scores do not change when the (reporting-only) ethnicity is scrambled.
@@ -100,31 +83,30 @@ def test_only_records_before_as_of_and_traceable(linked: tuple[Engine, Path]) ->
 
 
 def test_planted_couples_in_top_50(history: History, linked: tuple[Engine, Path]) -> None:
-    """Goal of issue 6 on the small scenario (3 escalating couples)."""
-    couples = _couples(linked[1])
-    assert len(couples) == 3
-    for couple in couples:
-        first = couple["occurrence_ids"][0]
-        unit = (
-            history.unit_records.filter(
-                (pl.col("unit_type") == "relationship") & (pl.col("occurrence_id") == first)
-            )
-            .get_column("unit")
-            .item(0)
-        )
-        ranking = rank_units(
-            score_units(history, couple["as_of"], "relationship"), history, couple["as_of"]
-        )
-        rank = ranking.filter(pl.col("unit") == unit).get_column("rank").to_list()
-        assert rank and rank[0] <= 50, (couple["offence_groups"][-1], rank)
+    """Goal of issue 6 on the small scenario (3 escalating couples; see docs/risk.md)."""
+    ranks = goal_ranks(history, linked[1])
+    goal = goal_summary(ranks, k=50)
+    assert goal["couples"] == 3
+    assert goal["recall"]["score"] >= 0.6, ranks
+    # Each couple near the top, not just inside 50 (ranks 2, 4 and 5 when measured).
+    assert ranks.get_column("rank_score").max() <= 10, ranks
+    # The frequency baseline (ties to the most recent) also finds all 3 at small
+    # scale, so "twice the baseline" cannot hold on these couples: not worse is
+    # asserted; docs/risk.md gives the figures.
+    assert goal["found"]["score"] >= goal["found"]["frequency"]
+    couples = planted_couples(linked[1])
     result = backtest(history, [c["as_of"] for c in couples], k=50, latest=date(2024, 12, 31))
     rel = result.metrics.filter(pl.col("unit_type") == "relationship")
     score = rel.filter(pl.col("model") == "score").row(0, named=True)
-    freq = rel.filter(pl.col("model") == "frequency").row(0, named=True)
     assert score["positives"] >= 3
     assert score["recall_at_k"] >= 0.6
-    # At small scale the frequency baseline finds the couples too (background
-    # couples seldom repeat within 12 months): "twice the baseline" is tested
-    # only as "not worse" here; see docs/risk.md.
-    assert score["found"] >= freq["found"]
     assert {"sex", "age band", "ethnicity"} == set(result.fairness.get_column("dimension"))
+
+
+def test_short_extract_uses_judgement_points(linked: tuple[Engine, Path]) -> None:
+    """Two years of data leave no earlier date with a full 12-month follow-up: the
+    weights stay the judgement points and the result says so."""
+    result = escalation_risk(linked[0], date(2024, 8, 31))
+    assert not any(result.model.fitted.values())
+    assert any("judgement points" in w for w in result.warnings)
+    assert result.ranking.get_column("probability").is_null().all()

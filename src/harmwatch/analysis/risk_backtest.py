@@ -1,11 +1,12 @@
 """Back-testing the escalation score: rank at T with data before T, look 12 months ahead.
 
-At each as-of date T, :func:`.escalation.score_units` ranks the units active
-in the 12 months before T. The outcome of a unit is involvement in homicide,
-attempted murder or GBH in ``[T, T + 12 months)`` (for a relationship: an
-occurrence with both persons; for a person also a death classified as
-homicide; for a place: such an occurrence in the area). The score is compared
-with two baselines on the same units:
+At each as-of date T, the score (weights fitted on data before T,
+:mod:`.risk_model`) ranks the units active in the 12 months before T. The
+outcome of a unit is involvement in homicide, attempted murder or GBH in
+``[T, T + 12 months)`` (for a relationship: an occurrence with both persons;
+for a person also a death classified as homicide; for a place: such an
+occurrence in the area). The score is compared with two baselines on the same
+units:
 
 ``frequency``
     the count of prior police occurrences (12 months before T);
@@ -41,16 +42,21 @@ import numpy as np
 import polars as pl
 from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 
-from harmwatch.analysis.escalation import (
-    SERIOUS,
-    History,
-    rank_units,
-    score_units,
-    within_days,
-)
+from harmwatch.analysis.escalation import rank_units
+from harmwatch.analysis.escalation_components import score_units
+from harmwatch.analysis.escalation_history import History, outcomes, within_days
+from harmwatch.analysis.risk_model import TrainingCache, fit_model, judgement_model
 from harmwatch.analysis.smallnumbers import SMALL_COUNT, json_records
 
-__all__ = ["DASH_MARKERS", "MODELS", "BacktestResult", "age_band", "backtest", "outcomes"]
+__all__ = [
+    "DASH_MARKERS",
+    "MODELS",
+    "BacktestResult",
+    "age_band",
+    "backtest",
+    "compare_models",
+    "outcomes",
+]
 
 MODELS = ("score", "frequency", "dash_like")
 #: Components that count as one DASH-like tick each.
@@ -88,25 +94,6 @@ def age_band(column: str = "age") -> pl.Expr:
     )
 
 
-def outcomes(history: History, as_of: date, horizon_days: int = _HORIZON) -> pl.DataFrame:
-    """Units with serious violence in ``[as_of, as_of + horizon)``: ``unit_type``,
-    ``unit``, ``outcome_ids`` (involvement and death ids)."""
-    end = as_of + timedelta(days=horizon_days)
-    ahead = pl.col("day").is_between(as_of, end, closed="left")
-    units = history.unit_records.filter(ahead & pl.col("offence_group").is_in(SERIOUS)).select(
-        *_KEY, "record_id"
-    )
-    deaths = history.deaths.filter(ahead & (pl.col("classification") == "homicide"))
-    dead = history.unit_persons.filter(pl.col("unit_type") == "person").join(
-        deaths.select("person_id", "record_id"), on="person_id"
-    )
-    return (
-        pl.concat([units, dead.select(*_KEY, "record_id")])
-        .group_by(_KEY)
-        .agg(pl.col("record_id").unique().sort().alias("outcome_ids"))
-    )
-
-
 def _baselines(history: History, components: pl.DataFrame, as_of: date) -> pl.DataFrame:
     prior = (
         within_days(history.unit_records, as_of, 365)
@@ -121,6 +108,41 @@ def _baselines(history: History, components: pl.DataFrame, as_of: date) -> pl.Da
         ).alias("dash_like")
     )
     return prior.join(ticks, on=_KEY, how="left")
+
+
+def compare_models(
+    history: History,
+    as_of: date,
+    *,
+    fit: bool = True,
+    cache: TrainingCache | None = None,
+    unit_type: str | None = None,
+) -> pl.DataFrame:
+    """The score and both baselines for every unit active before ``as_of``, with each
+    model's rank within the unit type (ties broken by the latest record, then the unit).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``unit_type``, ``unit``, ``person_ids``, ``last_day``, ``score``,
+        ``frequency``, ``dash_like``, ``rank_score``, ``rank_frequency``,
+        ``rank_dash_like``. Empty when nothing was active.
+    """
+    judged = score_units(history, as_of, unit_type)
+    model = fit_model(history, as_of, cache=cache) if fit else judgement_model()
+    ranking = rank_units(model.apply(judged), history, as_of, model)
+    if ranking.height == 0:
+        return ranking
+    frame = (
+        ranking.select(*_KEY, "person_ids", "score", "last_day")
+        .join(_baselines(history, judged, as_of), on=_KEY, how="left")
+        .with_columns(pl.col("dash_like").fill_null(0))
+    )
+    for name in MODELS:
+        frame = frame.sort(
+            ["unit_type", name, "last_day", "unit"], descending=[False, True, True, False]
+        ).with_columns(pl.int_range(1, pl.len() + 1).over("unit_type").alias(f"rank_{name}"))
+    return frame
 
 
 def _auc(scores: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]) -> float | None:
@@ -187,12 +209,9 @@ def _evaluate(frame: pl.DataFrame, k: int) -> pl.DataFrame:
     """Per model: rank within each unit type and flag the top k."""
     rows = []
     for model in MODELS:
-        ranked = frame.sort(
-            ["unit_type", model, "last_day", "unit"], descending=[False, True, True, False]
-        ).with_columns(pl.int_range(1, pl.len() + 1).over("unit_type").alias("model_rank"))
-        for (unit_type,), part in ranked.group_by("unit_type", maintain_order=True):
+        for (unit_type,), part in frame.group_by("unit_type", maintain_order=True):
             labels = part.get_column("positive").to_numpy().astype(bool)
-            flagged = part.get_column("model_rank").to_numpy() <= k
+            flagged = part.get_column(f"rank_{model}").to_numpy() <= k
             rows.append(
                 {
                     "model": model,
@@ -214,6 +233,8 @@ def backtest(
     k: int = 50,
     horizon_days: int = _HORIZON,
     latest: date | None = None,
+    fit: bool = True,
+    cache: TrainingCache | None = None,
 ) -> BacktestResult:
     """Rank at each date with data before it; score against the next ``horizon_days``.
 
@@ -228,23 +249,25 @@ def backtest(
         Follow-up (365: 12 months).
     latest : date, optional
         The newest data: dates whose follow-up runs past it carry a warning.
+    fit : bool
+        Re-weight the score at each date on data before it (:mod:`.risk_model`);
+        False: judgement points.
+    cache : dict, optional
+        Training rows by date, shared by the fits at the several dates.
     """
+    cache = {} if cache is None else cache
     warnings: list[str] = list(history.warnings)
     per_date, fair = [], []
     for as_of in sorted(as_of_dates):
-        components = score_units(history, as_of)
-        ranking = rank_units(components, history, as_of)
-        if ranking.height == 0:
+        ranked = compare_models(history, as_of, fit=fit, cache=cache)
+        if ranked.height == 0:
             warnings.append(f"{as_of}: no police occurrences in the 12 months before")
             continue
         out = outcomes(history, as_of, horizon_days)
-        frame = (
-            ranking.select(*_KEY, "rank", "score", "last_day")
-            .join(_baselines(history, components, as_of), on=_KEY, how="left")
-            .join(out.with_columns(pl.lit(True).alias("positive")), on=_KEY, how="left")
-            .with_columns(pl.col("positive").fill_null(False), pl.col("dash_like").fill_null(0))
-        )
-        unrankable = out.join(ranking.select(_KEY), on=_KEY, how="anti").group_by("unit_type").len()
+        frame = ranked.join(
+            out.with_columns(pl.lit(True).alias("positive")), on=_KEY, how="left"
+        ).with_columns(pl.col("positive").fill_null(False), pl.col("rank_score").alias("rank"))
+        unrankable = out.join(ranked.select(_KEY), on=_KEY, how="anti").group_by("unit_type").len()
         per_date.append(
             _evaluate(frame, k)
             .join(unrankable.rename({"len": "unrankable"}), on="unit_type", how="left")
