@@ -14,243 +14,42 @@ the legend prints each class's range and number of areas. Highlighted areas get
 a thick outline and a label, point layers have distinct marker shapes, and a
 kernel density surface can be laid over as a base64 PNG built with zlib (no
 imaging library).
+
+The choropleth is drawn here; its pieces live in private modules: geometry in
+:mod:`._map_geometry`, classes in :mod:`._map_classes`, point and raster layers
+in :mod:`._map_layers` (:class:`PointLayer`, :class:`Raster`, re-exported here
+with :func:`class_breaks`) and the alt text in :mod:`._map_text`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-from harmwatch.report._png import png_data_uri
+from harmwatch.report._map_classes import Scheme, class_breaks, class_labels, classify
+from harmwatch.report._map_geometry import geom_path, read_areas
+from harmwatch.report._map_layers import PointLayer, Raster, raster_image
+from harmwatch.report._map_text import describe, wrap
 from harmwatch.report._svgkit import (
     INK,
     MUTED,
-    OKABE_ITO,
     Canvas,
     as_floats,
     c,
     esc,
     fmt_num,
     marker_path,
-    oranges,
     viridis,
 )
 
 __all__ = ["PointLayer", "Raster", "choropleth", "class_breaks"]
 
-Scheme = Literal["quantile", "equal"]
 _NO_DATA = "no data"
-
-
-@dataclass(frozen=True)
-class PointLayer:
-    """Points drawn over a map (e.g. ED-only venues, a near-repeat cluster).
-
-    Attributes
-    ----------
-    x, y : array_like
-        Eastings and northings (BNG metres).
-    name : str
-        Legend entry.
-    labels : sequence of str, optional
-        A label per point (printed next to it, with a white halo).
-    shape : str
-        Marker: "circle", "square", "triangle", "diamond", "cross".
-    colour : str
-        Marker fill.
-    size : float
-        Marker radius in px.
-    """
-
-    x: npt.ArrayLike
-    y: npt.ArrayLike
-    name: str
-    labels: Sequence[str] | None = None
-    shape: str = "triangle"
-    colour: str = OKABE_ITO[3]
-    size: float = 4.5
-
-
-@dataclass(frozen=True)
-class Raster:
-    """A grid surface (e.g. a kernel density estimate) drawn as a semi-transparent image.
-
-    Attributes
-    ----------
-    values : array_like, shape (rows, cols)
-        Cell values; ``values[0]`` is the southernmost row unless ``north_up``.
-    x0, y0 : float
-        Easting and northing of the grid's lower-left (south-west) corner.
-    cell_size : float
-        Cell side in metres.
-    name : str
-        Legend title (e.g. "Events per km², kernel density").
-    levels : int
-        Shading bands (equal intervals from 0 to the maximum); the lowest band
-        is left transparent so the map shows through.
-    north_up : bool
-        True when ``values[0]`` is the northernmost row (image order).
-    opacity : float
-        Opacity of the shaded bands.
-    smooth : int
-        Bilinear upsampling factor before the bands are drawn, so band edges
-        follow the surface rather than the cells (1 draws the cells as they are).
-    """
-
-    values: npt.ArrayLike
-    x0: float
-    y0: float
-    cell_size: float
-    name: str = "Density"
-    levels: int = 6
-    north_up: bool = False
-    opacity: float = field(default=0.8)
-    smooth: int = 3
-
-
-def _geometry(value: object) -> Any:
-    """A shapely geometry from GeoJSON text or mapping, WKT, or a geometry."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        return shapely.from_geojson(text) if text.startswith("{") else shapely.from_wkt(text)
-    if isinstance(value, Mapping):
-        return shapely.from_geojson(json.dumps(value))
-    if isinstance(value, shapely.Geometry):
-        return value
-    raise TypeError(f"cannot read a geometry from {type(value).__name__}")
-
-
-def _read_areas(areas: Any) -> tuple[list[str], list[Any], dict[str, str]]:
-    """Codes, geometries and names from a mapping, a list of dicts or a DataFrame."""
-    names: dict[str, str] = {}
-    if hasattr(areas, "to_dicts"):
-        areas = areas.to_dicts()
-    if isinstance(areas, Mapping):
-        codes = [str(k) for k in areas]
-        geoms = [_geometry(v) for v in areas.values()]
-        return codes, geoms, names
-    codes, geoms = [], []
-    for row in areas:
-        code = str(row["area_code"])
-        codes.append(code)
-        geoms.append(_geometry(row.get("geometry")))
-        if row.get("area_name"):
-            names[code] = str(row["area_name"])
-    return codes, geoms, names
-
-
-def class_breaks(
-    values: npt.ArrayLike, classes: int = 5, scheme: Scheme = "quantile"
-) -> list[float]:
-    """Class edges (``classes + 1`` or fewer when values tie) for a choropleth.
-
-    Parameters
-    ----------
-    values : array_like
-        The values to classify (NaN ignored).
-    classes : int
-        Wanted number of classes.
-    scheme : {"quantile", "equal"}
-        Equal-count (quantile) breaks or equal-width intervals.
-
-    Returns
-    -------
-    list of float
-        Ascending, distinct edges from the minimum to the maximum; integer
-        edges when every value is an integer.
-    """
-    v = as_floats(values)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return [0.0, 1.0]
-    lo, hi = float(v.min()), float(v.max())
-    if scheme == "equal":
-        edges = np.linspace(lo, hi, classes + 1)
-    else:
-        edges = np.quantile(v, np.linspace(0, 1, classes + 1), method="linear")
-    if np.all(v == np.round(v)):
-        edges = np.round(edges)
-    out = sorted({float(e) for e in edges} | {lo, hi})
-    return out if len(out) > 1 else [lo, lo + 1]
-
-
-def _classify(v: float, edges: Sequence[float]) -> int:
-    """Index of the right-closed class (edges[i], edges[i+1]] holding v (the first is closed)."""
-    k = len(edges) - 1
-    return min(max(int(np.searchsorted(np.asarray(edges), v, side="left")) - 1, 0), k - 1)
-
-
-def _class_labels(edges: Sequence[float], integer: bool, decimals: int | None) -> list[str]:
-    out = []
-    for i in range(len(edges) - 1):
-        a, b = edges[i], edges[i + 1]
-        if integer:
-            a2 = a if i == 0 else a + 1
-            out.append(fmt_num(a2, 0) if a2 >= b else f"{fmt_num(a2, 0)} – {fmt_num(b, 0)}")
-        else:
-            out.append(f"{fmt_num(a, decimals)} – {fmt_num(b, decimals)}")
-    return out
-
-
-def _tenths(v: int) -> str:
-    s = f"{v / 10:.1f}"
-    return s[:-2] if s.endswith(".0") else s
-
-
-def _ring_path(coords: npt.NDArray[np.float64]) -> str:
-    """Compact relative path data (0.1 px precision) for one closed ring in px."""
-    q = np.round(coords * 10).astype(np.int64)
-    if len(q) > 1 and (q[0] == q[-1]).all():
-        q = q[:-1]
-    d = np.diff(q, axis=0)
-    d = d[(d != 0).any(axis=1)]
-    if len(d) < 2:
-        return ""
-    tokens = [_tenths(int(t)) for t in d.ravel()]
-    body = tokens[0]
-    for t in tokens[1:]:
-        body += t if t.startswith("-") else " " + t
-    return f"M{_tenths(int(q[0, 0]))} {_tenths(int(q[0, 1]))}l{body}z"
-
-
-def _geom_path(geom: Any) -> str:
-    parts: list[str] = []
-    for poly in shapely.get_parts(geom):
-        if shapely.get_type_id(poly) != shapely.GeometryType.POLYGON:
-            continue
-        holes = int(shapely.get_num_interior_rings(poly))
-        rings = [shapely.get_exterior_ring(poly)] + [
-            shapely.get_interior_ring(poly, i) for i in range(holes)
-        ]
-        parts.extend(_ring_path(shapely.get_coordinates(r)) for r in rings)
-    return "".join(parts)
-
-
-def _upsample(grid: npt.NDArray[np.float64], factor: int) -> npt.NDArray[np.float64]:
-    """Bilinear upsampling of a grid by an integer factor (cell centres kept in place)."""
-    if factor <= 1:
-        return grid
-    out = grid
-    for axis in (0, 1):
-        n = out.shape[axis]
-        pos = np.clip((np.arange(n * factor) + 0.5) / factor - 0.5, 0, n - 1)
-        lo = np.floor(pos).astype(int)
-        hi = np.minimum(lo + 1, n - 1)
-        t = pos - lo
-        a, b = np.take(out, lo, axis=axis), np.take(out, hi, axis=axis)
-        shape = [1, 1]
-        shape[axis] = -1
-        out = a + (b - a) * t.reshape(shape)
-    return out
 
 
 def _nice_distance(target: float) -> float:
@@ -325,7 +124,7 @@ def choropleth(
     str
         An ``<svg>`` element.
     """
-    codes, geoms, area_names = _read_areas(areas)
+    codes, geoms, area_names = read_areas(areas)
     area_names.update(dict(names or {}))
     garr = np.array(geoms, dtype=object)
     present = np.array([g is not None and not shapely.is_empty(g) for g in geoms], dtype=bool)
@@ -367,7 +166,7 @@ def choropleth(
         and bool(np.all(finite == np.round(finite)))
         and all(float(e).is_integer() for e in edges)
     )
-    labels = _class_labels(edges, integer, decimals)
+    labels = class_labels(edges, integer, decimals)
     counts = [0] * k
     nodata = cv.pattern("#ffffff", "diagonal", ink="#a6a6a6")
     missing = 0
@@ -376,35 +175,8 @@ def choropleth(
     raster_legend: list[tuple[str, str]] = []
     image = ""
     if raster is not None:
-        cells = np.array(raster.values, dtype=np.float64)
-        if not raster.north_up:
-            cells = cells[::-1]
-        nrows, ncols = cells.shape
-        grid = _upsample(cells, raster.smooth if max(cells.shape) <= 400 else 1)
-        gmax = float(np.nanmax(grid)) if np.isfinite(grid).any() else 0.0
-        nlev = max(raster.levels, 2)
-        band_cols = oranges(nlev - 1)
-        rgba = np.zeros((*grid.shape, 4), dtype=np.uint8)
-        if gmax > 0:
-            band = np.clip(np.floor(np.nan_to_num(grid) / gmax * nlev), 0, nlev - 1).astype(int)
-            for b in range(1, nlev):
-                hexc = band_cols[b - 1]
-                rgb = [int(hexc[i : i + 2], 16) for i in (1, 3, 5)]
-                sel = band == b
-                rgba[sel, :3] = rgb
-                rgba[sel, 3] = round(255 * raster.opacity)
-            step = gmax / nlev
-            for b in range(1, nlev):
-                hi_ = fmt_num(step * (b + 1), decimals)
-                raster_legend.append((band_cols[b - 1], f"{fmt_num(step * b, decimals)} – {hi_}"))
-        ix, iy = (
-            ox + (raster.x0 - xmin) * scale,
-            oy + (ymax - (raster.y0 + nrows * raster.cell_size)) * scale,
-        )
-        image = (
-            f'<image x="{c(ix)}" y="{c(iy)}" width="{c(ncols * raster.cell_size * scale)}" '
-            f'height="{c(nrows * raster.cell_size * scale)}" preserveAspectRatio="none" '
-            f'href="{png_data_uri(rgba)}"/>'
+        image, raster_legend = raster_image(
+            raster, ox=ox, oy=oy, xmin=xmin, ymax=ymax, scale=scale, decimals=decimals
         )
         if not shaded:  # a base map: the surface under unfilled outlines
             cv.add(
@@ -423,13 +195,13 @@ def choropleth(
         if not shaded:
             fill, tip = ("none" if raster is not None else "#f4f4f4"), who
         elif math.isfinite(vals.get(code, math.nan)):
-            cls = _classify(vals[code], edges)
+            cls = classify(vals[code], edges)
             counts[cls] += 1
             fill, tip = palette[cls], f"{who}: {fmt_num(vals[code], decimals)}"
         else:
             missing += 1
             fill, tip = nodata, f"{who}: no data"
-        cv.add(f'<path d="{_geom_path(pg)}" fill="{fill}"><title>{esc(tip)}</title></path>')
+        cv.add(f'<path d="{geom_path(pg)}" fill="{fill}"><title>{esc(tip)}</title></path>')
     cv.add("</g>")
     if raster is not None and shaded:  # over the shading, semi-transparent
         cv.add(image)
@@ -444,7 +216,7 @@ def choropleth(
     for code in hl:
         pg = by_code.get(code)
         if pg is not None:
-            cv.add(f'<path d="{_geom_path(pg)}" fill="none" stroke="{INK}" stroke-width="2.6"/>')
+            cv.add(f'<path d="{geom_path(pg)}" fill="none" stroke="{INK}" stroke-width="2.6"/>')
     for code, label in hl.items():
         pg = by_code.get(code)
         if pg is not None and label:
@@ -492,7 +264,7 @@ def choropleth(
     # legend
     lx0, ly = width - legend_w + 4, pad + 4
     if shaded:
-        for line in _wrap(legend_title or "Value", 24):
+        for line in wrap(legend_title or "Value", 24):
             cv.text(lx0, ly + 10, line, weight="bold", size=11)
             ly += 15
         ly += 2
@@ -517,12 +289,12 @@ def choropleth(
             stroke=INK,
             width=0.8,
         )
-        for j, line in enumerate(_wrap(layer.name, 22)):
+        for j, line in enumerate(wrap(layer.name, 22)):
             cv.text(lx0 + 22, ly + 11 + 14 * j, line, size=11)
-        ly += 8 + 14 * len(_wrap(layer.name, 22))
+        ly += 8 + 14 * len(wrap(layer.name, 22))
     if raster is not None:
         ly += 4
-        for line in _wrap(raster.name, 24):
+        for line in wrap(raster.name, 24):
             cv.text(lx0, ly + 10, line, weight="bold", size=11)
             ly += 15
         for colour, lab in reversed(raster_legend):
@@ -532,7 +304,7 @@ def choropleth(
         if raster_legend:
             cv.text(lx0, ly + 10, "lowest band not shaded", size=10, fill=MUTED)
 
-    cv.desc = desc or _describe(
+    cv.desc = desc or describe(
         title,
         codes,
         vals,
@@ -548,54 +320,3 @@ def choropleth(
         legend_title,
     )
     return cv.render()
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    words, lines, cur = text.split(), [], ""
-    for w in words:
-        if cur and len(cur) + 1 + len(w) > width:
-            lines.append(cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}".strip()
-    return [*lines, cur] if cur else lines or [""]
-
-
-def _describe(
-    title: str,
-    codes: Sequence[str],
-    vals: Mapping[str, float],
-    area_names: Mapping[str, str],
-    shaded: bool,
-    labels: Sequence[str],
-    counts: Sequence[int],
-    missing: int,
-    hl: Mapping[str, str],
-    layers: Sequence[tuple[Any, Any, PointLayer]],
-    raster: Raster | None,
-    decimals: int | None,
-    legend_title: str,
-) -> str:
-    out = [f"{title}. Map of {len(codes)} areas"]
-    if shaded:
-        classes = "; ".join(f"{lab}: {n} areas" for lab, n in zip(labels, counts, strict=True))
-        out[0] += f" shaded by {legend_title or 'value'} in {len(labels)} classes ({classes})"
-        if missing:
-            out[0] += f"; {missing} with no data"
-        ranked = sorted(
-            ((v, code) for code, v in vals.items() if math.isfinite(v) and code in set(codes)),
-            key=lambda t: (-t[0], t[1]),
-        )
-        top = ", ".join(
-            f"{area_names.get(code, code)} {fmt_num(v, decimals)}" for v, code in ranked[:5]
-        )
-        if top:
-            out.append(f"Highest: {top}")
-    if hl:
-        out.append("Highlighted: " + ", ".join(hl.values()))
-    for _, _, layer in layers:
-        n = len(as_floats(layer.x))
-        out.append(f"{layer.name}: {n} point{'s' if n != 1 else ''} marked")
-    if raster is not None:
-        out.append(f"{raster.name} drawn as a shaded surface")
-    return ". ".join(out) + ". Every area's value is in the table behind this map."
