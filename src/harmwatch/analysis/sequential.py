@@ -151,14 +151,14 @@ class CusumChart:
     run_start : ndarray of int, shape (entities, periods)
         For each period, the first period of the current run (the period
         after ``S`` was last 0): the periods whose deaths built the statistic.
-    threshold : float
-        ``h``.
+    threshold : ndarray, shape (entities,)
+        Each entity's ``h``.
     """
 
     statistic: FloatArray
     signal: NDArray[np.bool_]
     run_start: NDArray[np.int64]
-    threshold: float
+    threshold: FloatArray
 
     @property
     def first_signal(self) -> NDArray[np.int64]:
@@ -168,7 +168,7 @@ class CusumChart:
 
 
 def cusum(
-    increments: ArrayLike, threshold: float, *, reset_after_signal: bool = True
+    increments: ArrayLike, threshold: ArrayLike, *, reset_after_signal: bool = True
 ) -> CusumChart:
     """The CUSUM ``S_t = max(0, S_{t-1} + W_t)``, signalling when ``S_t >= threshold``.
 
@@ -178,8 +178,9 @@ def cusum(
     ----------
     increments : array, shape (periods,) or (entities, periods)
         ``W_t`` (e.g. from :func:`poisson_llr`).
-    threshold : float
-        ``h`` (e.g. from :func:`wald_threshold`).
+    threshold : float or array, shape (entities,)
+        ``h`` (e.g. from :func:`wald_threshold`), or one per entity (e.g.
+        from :func:`harmwatch.analysis.thresholds.calibrated_thresholds`).
     reset_after_signal : bool
         Start again from 0 after a signal (default), so later signals are new
         evidence.
@@ -201,6 +202,7 @@ def cusum(
     """
     w = np.atleast_2d(np.asarray(increments, dtype=np.float64))
     n, periods = w.shape
+    h = np.broadcast_to(np.asarray(threshold, dtype=np.float64), (n,)).copy()
     statistic = np.zeros((n, periods))
     signal = np.zeros((n, periods), dtype=bool)
     run_start = np.zeros((n, periods), dtype=np.int64)
@@ -211,12 +213,12 @@ def cusum(
         start = np.where(s <= 0.0, t + 1, start)
         statistic[:, t] = s
         run_start[:, t] = np.minimum(start, t)
-        hit = s >= threshold
+        hit = s >= h
         signal[:, t] = hit
         if reset_after_signal:
             s = np.where(hit, 0.0, s)
             start = np.where(hit, t + 1, start)
-    return CusumChart(statistic, signal, run_start, float(threshold))
+    return CusumChart(statistic, signal, run_start, h)
 
 
 @dataclass

@@ -132,20 +132,58 @@ def read_counts(path: Path) -> pl.DataFrame:
     help="The excess to look for: deaths at R times the expected rate.",
 )
 @click.option(
+    "--family-error",
+    "family_error",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.05,  # harmwatch.analysis.thresholds.DEFAULT_FAMILY_ERROR (a test checks)
+    show_default=True,
+    metavar="F",
+    help=(
+        "Chance that the institutions in control raise a false alarm (more than --tolerate) "
+        "over the period charted; each chart's threshold is set by simulation for it."
+    ),
+)
+@click.option(
+    "--tolerate",
+    "tolerated",
+    type=click.IntRange(min=0),
+    default=0,  # DEFAULT_TOLERATED_FALSE_ALARMS
+    show_default=True,
+    metavar="K",
+    help="False alarms among the institutions that --family-error allows for.",
+)
+@click.option(
+    "--practitioner-false-alarm",
+    "practitioner_false_alarm",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.05,  # DEFAULT_PRACTITIONER_FALSE_ALARM
+    show_default=True,
+    metavar="P",
+    help="Each practitioner chart's chance of a false alarm over the period charted.",
+)
+@click.option(
     "--alpha",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.01,
-    show_default=True,
+    default=None,
     metavar="A",
-    help="Wald's nominal false-alarm rate; the threshold is ln((1 - B) / A).",
+    help=(
+        "Use Wald's threshold ln((1 - B) / A) for every chart instead of simulated ones "
+        "(B defaults to 0.01)."
+    ),
 )
 @click.option(
     "--beta",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.01,
-    show_default=True,
+    default=None,
     metavar="B",
-    help="Wald's nominal missed-signal rate.",
+    help="Wald's nominal missed-signal rate (with --alpha; A defaults to 0.01).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the threshold simulation.",
 )
 @click.option(
     "--period",
@@ -160,8 +198,12 @@ def monitor_command(
     db_url: str | None,
     counts_file: Path | None,
     odds_ratio: float,
-    alpha: float,
-    beta: float,
+    family_error: float,
+    tolerated: int,
+    practitioner_false_alarm: float,
+    alpha: float | None,
+    beta: float | None,
+    seed: int,
     period: str,
     show_all: bool,
     as_json: bool,
@@ -170,10 +212,15 @@ def monitor_command(
 
     Each month (or quarter) adds O ln(R) - (R - 1) E to an entity's chart (O
     deaths observed, E expected); the chart is held at zero from below and
-    signals at ln((1 - B) / A). Expected deaths come from the institutions'
-    expected_deaths_per_year (else capacity x the force's rate for the type),
-    adjusted for season; a practitioner's from their share of the deaths at
-    the institutions they serve. See docs/monitoring.md.
+    signals at its threshold h. Each chart's h is set by simulation so that,
+    over the period charted, the institutions in control raise a false alarm
+    with probability F (default 5%) and each practitioner's chart with
+    probability P; --alpha/--beta use Wald's ln((1 - B) / A) for every chart
+    instead. Expected deaths come from the institutions'
+    expected_deaths_per_year (else capacity x the force's rate for the type,
+    or the institution's own rate in a run-in period where capacity does not
+    explain deaths), adjusted for season; a practitioner's from their share
+    of the deaths at the institutions they serve. See docs/monitoring.md.
 
     With --json: a list of {entity, entity_kind, signalled,
     first_signal_period, observed, expected, statistic (the chart: period,
@@ -183,29 +230,28 @@ def monitor_command(
 
     if odds_ratio == 1.0:
         raise click.BadParameter("must not be 1 (no excess to look for)", param_hint="--odds-ratio")
-    if alpha + beta >= 1.0:
+    if (alpha or 0.01) + (beta or 0.01) >= 1.0:
         raise click.BadParameter("--alpha plus --beta must be below 1", param_hint="--beta")
+    settings: dict[str, Any] = {
+        "relative_risk": odds_ratio,
+        "alpha": alpha,
+        "beta": beta,
+        "family_error": family_error,
+        "tolerated_false_alarms": tolerated,
+        "practitioner_false_alarm": practitioner_false_alarm,
+        "seed": seed,
+    }
     if counts_file is not None:
         if db_url is not None:
             raise click.UsageError("give either --counts or --db, not both")
-        result = monitor_counts(
-            read_counts(counts_file),
-            period="as in the file",
-            relative_risk=odds_ratio,
-            alpha=alpha,
-            beta=beta,
-        )
+        result = monitor_counts(read_counts(counts_file), period="as in the file", **settings)
     else:
         from harmwatch.store.database import open_store
 
         engine = open_store(db_url)
         try:
             result = death_monitoring(
-                engine,
-                period="quarter" if period == "quarter" else "month",
-                relative_risk=odds_ratio,
-                alpha=alpha,
-                beta=beta,
+                engine, period="quarter" if period == "quarter" else "month", **settings
             )
         finally:
             engine.dispose()
@@ -214,8 +260,7 @@ def monitor_command(
     shown = result.entities if show_all else result.alarms
     click.echo(
         f"{len(result.entities)} charts over {len(result.periods)} periods "
-        f"({result.periods[0]} to {result.periods[-1]}); threshold h = {result.threshold:.2f} "
-        f"(R = {odds_ratio:g}, alpha = {alpha:g}, beta = {beta:g}); "
+        f"({result.periods[0]} to {result.periods[-1]}); {result.settings_text()}; "
         f"{len(result.alarms)} signalled."
     )
     if not shown:
@@ -227,6 +272,7 @@ def monitor_command(
             str(e.observed),
             f"{e.expected:.1f}",
             f"{e.observed / e.expected:.2f}" if e.expected > 0 else "-",
+            f"{e.threshold:.2f}",
             e.first_signal_period or "-",
             str(len(e.alarms)),
             f"{len(e.alarms[0]['death_ids'])} deaths" if e.alarms else "-",
@@ -236,8 +282,18 @@ def monitor_command(
     click.echo("")
     click.echo(
         format_table(
-            ["entity", "kind", "observed", "expected", "O/E", "first signal", "alarms", "behind"],
+            [
+                "entity",
+                "kind",
+                "observed",
+                "expected",
+                "O/E",
+                "h",
+                "first signal",
+                "alarms",
+                "behind",
+            ],
             rows,
-            numeric={"observed", "expected", "O/E", "alarms"},
+            numeric={"observed", "expected", "O/E", "h", "alarms"},
         )
     )

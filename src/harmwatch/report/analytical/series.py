@@ -365,7 +365,7 @@ def _watched(ctx: Context, result: DeathMonitoring) -> list[tuple[MonitoredEntit
             and ctx.period.start <= start < ctx.period.end
             for a in entity.alarms
         )
-        still = entity.path.height > 0 and float(entity.path["statistic"][-1]) >= result.threshold
+        still = entity.path.height > 0 and float(entity.path["statistic"][-1]) >= entity.threshold
         if in_period or still:
             out.append((entity, in_period, still))
     return out
@@ -379,9 +379,15 @@ def _monitoring(doc: ReportDocument, ctx: Context, result: DeathMonitoring) -> N
         "period": result.period,
         "periods": result.periods,
         "relative_risk": result.relative_risk,
+        "threshold_method": result.threshold_method,
         "alpha": result.alpha,
         "beta": result.beta,
         "threshold": result.threshold,
+        "family_error": result.family_error,
+        "tolerated_false_alarms": result.tolerated_false_alarms,
+        "institution_false_alarm": result.institution_false_alarm,
+        "practitioner_false_alarm": result.practitioner_false_alarm,
+        "settings": result.settings_text() if result.available else "",
         "entities_monitored": {},
         "alarms": [],
         "warnings": list(result.warnings),
@@ -410,21 +416,32 @@ def _monitoring(doc: ReportDocument, ctx: Context, result: DeathMonitoring) -> N
         f"Deaths at {n_inst} institutions and certified by {n_prac} practitioners, "
         f"{result.period} by {result.period} ({result.periods[0]} to {result.periods[-1]}), "
         "against the deaths expected (the institution's expected deaths a year, else its "
-        "capacity times the force's rate for its type, following the season). Each chart is "
+        "capacity times the force's rate for its type where capacity explains deaths, else "
+        "its own rate in a run-in period; following the season). Each chart is "
         "a Poisson CUSUM: it adds the evidence for a rate "
         f"{result.relative_risk:g} times the expected each {result.period}, resets at zero, "
-        f"and signals when it reaches h = ln((1 - beta) / alpha) = {result.threshold:.2f} "
-        f"(alpha = {result.alpha:g}, beta = {result.beta:g})."
+        f"and signals when it reaches its threshold: {result.settings_text()}."
     )
     ctx.caution(doc, result.warnings, "Cautions on death monitoring")
     watched = _watched(ctx, result)
+    if result.threshold_method == "wald":
+        chance = (
+            "with one threshold for every chart, an institution whose deaths are exactly as "
+            "expected still signals at least once in ten years with a chance of about 7% (5 "
+            "deaths expected a year) to 21% (50 a year)"
+        )
+    else:
+        n_prac_expected = result.practitioner_false_alarm * n_prac
+        chance = (
+            "the thresholds allow for the number of charts and the length of the data, so "
+            "among institutions a false alarm is unlikely; among practitioners about "
+            f"{n_prac_expected:.0f} of {n_prac} charts are expected to signal by chance over "
+            "the period charted"
+        )
     doc.paragraph(
-        "A false alarm is expected now and then: at these settings an institution whose deaths "
-        "are exactly as expected still signals at least once in ten years with a chance of "
-        "about 7% (5 deaths expected a year) to 21% (50 a year), measured on simulated data "
-        f"(docs/monitoring.md). With {len(result.entities)} charts, some alarms will be "
-        "chance. An alarm is a prompt to look at the deaths behind it, not a finding of "
-        "wrongdoing."
+        f"A false alarm is expected now and then: {chance} (measured on simulated data, "
+        "docs/monitoring.md). An alarm is a prompt to look at the deaths behind it, not a "
+        "finding of wrongdoing."
     )
     if not watched:
         doc.paragraph(
@@ -448,6 +465,7 @@ def _monitoring(doc: ReportDocument, ctx: Context, result: DeathMonitoring) -> N
             "observed": latest["observed"] if latest else entity.observed,
             "expected": latest["expected"] if latest else entity.expected,
             "statistic": float(entity.path["statistic"][-1]),
+            "threshold": entity.threshold,
             "deaths": len(in_alarm_ids),
             "death_ids": in_alarm_ids,
             "path": entity.path.select("period", "observed", "expected", "statistic"),
@@ -486,8 +504,8 @@ def _monitoring(doc: ReportDocument, ctx: Context, result: DeathMonitoring) -> N
                 x_label=result.period.capitalize(),
                 decimals=2,
                 markers=path.height <= 36,
-                reference=result.threshold,
-                reference_label=f"threshold h = {result.threshold:.2f}",
+                reference=r["threshold"],
+                reference_label=f"threshold h = {r['threshold']:.2f}",
             ),
             caption=f"The CUSUM of deaths for {title}, {result.period} by {result.period}: it "
             "rises when deaths exceed what is expected and signals at the threshold.",
