@@ -46,27 +46,30 @@ Benjamini, Y. and Hochberg, Y. (1995). Controlling the false discovery rate.
 Chainey, S. (2014). *Examining the extent to which hotspot analysis can
 support spatial predictions of crime*. PhD thesis, University College London
 (Gi* on grids for crime hotspots; persistent and emerging hotspots).
+
+This module reads the store and runs the analysis; the Gi* of areas and cells
+and the trend rule are in :mod:`.hotspots_units`, the result in
+:mod:`.hotspots_result` (both re-exported here).
 """
 
 from __future__ import annotations
 
-import warnings as _warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import libpysal  # type: ignore[import-untyped,unused-ignore]
 import numpy as np
 import polars as pl
 import shapely
 from sqlalchemy import Engine, and_
 
-from harmwatch.analysis.data import Period, in_period, period_json, read_kind
-from harmwatch.analysis.gistar import GiStar, Inference, gi_star
-from harmwatch.analysis.hotspots_grid import Lattice, lattice_over
-from harmwatch.analysis.kde import DEFAULT_BANDWIDTH, DensitySurface, kernel_density
+from harmwatch.analysis.data import Period, in_period, read_kind
+from harmwatch.analysis.gistar import Inference
+from harmwatch.analysis.hotspots_grid import lattice_over
+from harmwatch.analysis.hotspots_result import VIOLENCE_WITH_INJURY, HotspotResult, significant
+from harmwatch.analysis.hotspots_units import area_hotspots, grid_hotspots, hotspot_trends
+from harmwatch.analysis.kde import DEFAULT_BANDWIDTH, kernel_density
 from harmwatch.analysis.kde import silverman_bandwidth as _silverman
-from harmwatch.analysis.smallnumbers import SMALL_COUNT, json_records
+from harmwatch.analysis.smallnumbers import SMALL_COUNT
 from harmwatch.store.schema import kind_tables
 
 __all__ = [
@@ -79,294 +82,12 @@ __all__ = [
     "hotspot_trends",
 ]
 
-#: Default offence groups: violence with injury and worse.
-VIOLENCE_WITH_INJURY = ("homicide", "attempted_murder", "gbh", "abh")
 #: Fewer located events than this and the hotspot maps carry a warning.
 MIN_EVENTS = 30
 #: Default cell sizes (metres) of the Gi* grid and of the density surface.
 DEFAULT_CELL_SIZE = 250.0
 DEFAULT_DENSITY_CELL_SIZE = 100.0
-
-_STATS_SCHEMA = {
-    "count": pl.Int64,
-    "neighbourhood_count": pl.Int64,
-    "neighbours": pl.Int64,
-    "gi_z": pl.Float64,
-    "p_value": pl.Float64,
-    "p_adjusted": pl.Float64,
-    "hotspot": pl.String,
-}
-_TREND_SCHEMA = {"unit": pl.String, "id": pl.String, "trend": pl.String}
 _EVENT_COLUMNS = ["occurrence_id", "offence_group", "easting", "northing", "area_code"]
-
-
-@dataclass
-class HotspotResult:
-    """Hotspots of the selected offences in a period.
-
-    Attributes
-    ----------
-    available : bool
-        False when the analysis could not be made (see ``reason``).
-    reason : str or None
-        Why not, in plain words.
-    period, previous : Period, Period or None
-        The period analysed and the one it is compared with.
-    offence_groups : tuple of str
-        The offence groups counted.
-    n_events : int
-        Events of those groups in the period.
-    n_located : int
-        Of which with coordinates inside the grid (used by the grid and density).
-    areas : polars.DataFrame
-        One row per small area: ``area_code``, ``count``,
-        ``neighbourhood_count`` (the area and its neighbours), ``neighbours``
-        (number of neighbours, self excluded), ``gi_z``, ``p_value``
-        (two-sided pseudo p), ``p_adjusted`` (Benjamini–Hochberg),
-        ``hotspot`` (``"hot"``, ``"cold"`` or null), ``occurrence_ids``.
-    cells : polars.DataFrame
-        The same per grid cell, with ``cell_id``, ``easting`` and
-        ``northing`` (cell centre) instead of ``area_code``.
-    trends : polars.DataFrame or None
-        ``unit`` (``"area"``/``"cell"``), ``id``, ``trend`` (``persistent``,
-        ``emerging``, ``fading``); None without a comparison period.
-    density : DensitySurface or None
-        The kernel density surface.
-    settings : dict
-        Method and parameters, as written to JSON.
-    warnings : list of str
-        Plain-words cautions.
-    tables : dict of str to polars.DataFrame
-        The tables behind the report's hotspot maps and lists.
-    """
-
-    available: bool
-    reason: str | None
-    period: Period
-    previous: Period | None = None
-    offence_groups: tuple[str, ...] = VIOLENCE_WITH_INJURY
-    n_events: int = 0
-    n_located: int = 0
-    areas: pl.DataFrame = field(default_factory=pl.DataFrame)
-    cells: pl.DataFrame = field(default_factory=pl.DataFrame)
-    trends: pl.DataFrame | None = None
-    density: DensitySurface | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
-
-    @property
-    def hotspots(self) -> pl.DataFrame:
-        """Significant hot and cold areas, hottest first."""
-        return _significant(self.areas)
-
-    @property
-    def grid_hotspots(self) -> pl.DataFrame:
-        """Significant hot and cold cells, hottest first."""
-        return _significant(self.cells)
-
-    def to_json(self) -> dict[str, Any]:
-        """The figures, JSON-serialisable (see ``docs/figures.md``)."""
-        trends: dict[str, dict[str, list[str]]] | None = None
-        if self.trends is not None:
-            trends = {
-                unit: {
-                    name: self.trends.filter(unit=unit[:-1], trend=name)["id"].to_list()
-                    for name in ("persistent", "emerging", "fading")
-                }
-                for unit in ("areas", "cells")
-            }
-        return {
-            "available": self.available,
-            "reason": self.reason,
-            "period": period_json(self.period),
-            "previous_period": period_json(self.previous) if self.previous else None,
-            "offence_groups": list(self.offence_groups),
-            "n_events": self.n_events,
-            "n_events_located": self.n_located,
-            "method": self.settings,
-            "hotspots": json_records(self.hotspots) if self.available else [],
-            "grid_hotspots": json_records(self.grid_hotspots) if self.available else [],
-            "trends": trends,
-            "density": self.density.to_json() if self.density else None,
-            "warnings": list(self.warnings),
-        }
-
-
-def _significant(frame: pl.DataFrame) -> pl.DataFrame:
-    if "hotspot" not in frame.columns:
-        return frame
-    return frame.filter(pl.col("hotspot").is_not_null()).sort("gi_z", descending=True)
-
-
-def _unit_table(
-    ids: pl.DataFrame, result: GiStar, events: pl.DataFrame, key: str, position: str
-) -> pl.DataFrame:
-    """One row per unit: its identifiers, the Gi* figures, and the ids of its events."""
-    stats = pl.DataFrame(
-        {
-            "count": result.counts,
-            "neighbourhood_count": result.local_sum,
-            "neighbours": result.cardinality - 1,
-            "gi_z": result.z,
-            "p_value": result.p_value,
-            "p_adjusted": result.p_adjusted,
-            "hotspot": np.where(result.hot, "hot", np.where(result.cold, "cold", "")),
-        },
-        schema=_STATS_SCHEMA,
-    ).with_columns(pl.col("hotspot").replace("", None))
-    table = ids.hstack(stats).with_row_index(position)
-    by_unit = (
-        events.group_by(position)
-        .agg(pl.col("occurrence_id").sort().alias("occurrence_ids"))
-        .with_columns(pl.col(position).cast(pl.UInt32))
-    )
-    return (
-        table.join(by_unit, on=position, how="left")
-        .with_columns(pl.col("occurrence_ids").fill_null(pl.lit([], dtype=pl.List(pl.String))))
-        .sort(position)
-        .drop(position)
-        .select(key, pl.exclude(key))
-    )
-
-
-def area_hotspots(
-    codes: Sequence[str],
-    geometries: Sequence[object],
-    events: pl.DataFrame,
-    *,
-    permutations: int = 99_999,
-    seed: int | None = 0,
-    alpha: float = 0.05,
-) -> tuple[pl.DataFrame, list[str]]:
-    """Gi* on small areas with queen contiguity and permutation inference.
-
-    Parameters
-    ----------
-    codes, geometries : sequences
-        The areas' codes and polygons (British National Grid), in the same order.
-    events : polars.DataFrame
-        ``occurrence_id`` and ``area_code`` of the events; events in other
-        areas, or with no area, are ignored.
-    permutations, seed, alpha
-        See :func:`harmwatch.analysis.gistar.gi_star`.
-
-    Returns
-    -------
-    table : polars.DataFrame
-        The ``areas`` table of :class:`HotspotResult`, in the order given.
-    warnings : list of str
-    """
-    notes: list[str] = []
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore")  # islands are reported below, in plain words
-        weights = libpysal.weights.Queen.from_iterable(
-            list(geometries), ids=list(range(len(codes)))
-        )
-    islands = [codes[i] for i in weights.islands]
-    if islands:
-        notes.append(
-            f"{len(islands)} area(s) share no boundary with any other ({', '.join(islands[:5])}"
-            f"{', ...' if len(islands) > 5 else ''}); they are compared with the others on "
-            "their own count only"
-        )
-    ids = pl.DataFrame({"area_code": list(codes)}, schema={"area_code": pl.String})
-    placed = events.join(ids.with_row_index("__unit"), on="area_code", how="inner")
-    counts = np.bincount(placed["__unit"].to_numpy(), minlength=len(codes))
-    result = gi_star(
-        counts, weights.sparse, inference="permutation", permutations=permutations,
-        seed=seed, alpha=alpha,
-    )  # fmt: skip
-    if len(codes) and 2 / (permutations + 1) > alpha / len(codes):
-        notes.append(
-            f"with {permutations:,} permutations the smallest possible p-value "
-            f"({2 / (permutations + 1):.4f}) is coarse for {len(codes)} areas after the "
-            "false-discovery-rate adjustment; use more permutations"
-        )
-    return _unit_table(ids, result, placed, "area_code", "__unit"), notes
-
-
-def grid_hotspots(
-    lattice: Lattice,
-    events: pl.DataFrame,
-    *,
-    inference: Inference = "exact",
-    permutations: int = 999,
-    seed: int | None = 0,
-    alpha: float = 0.05,
-) -> pl.DataFrame:
-    """Gi* on the cells of a lattice, with queen contiguity between cells.
-
-    Parameters
-    ----------
-    lattice : Lattice
-        The grid (:func:`harmwatch.analysis.hotspots_grid.lattice_over`).
-    events : polars.DataFrame
-        ``occurrence_id``, ``easting`` and ``northing``; events outside the
-        kept cells, or unlocated, are ignored.
-    inference : {"exact", "permutation"}
-        See :func:`harmwatch.analysis.gistar.gi_star`; exact by default (see
-        the module docstring for why).
-    permutations, seed, alpha
-        As for :func:`harmwatch.analysis.gistar.gi_star`.
-
-    Returns
-    -------
-    polars.DataFrame
-        The ``cells`` table of :class:`HotspotResult`, one row per kept cell.
-    """
-    position = lattice.locate(
-        events["easting"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
-        events["northing"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
-    )
-    placed = events.with_columns(pl.Series("__unit", position)).filter(pl.col("__unit") >= 0)
-    counts = np.bincount(placed["__unit"].to_numpy(), minlength=len(lattice))
-    result = gi_star(
-        counts, lattice.neighbours(), inference=inference, permutations=permutations,
-        seed=seed, alpha=alpha,
-    )  # fmt: skip
-    easting, northing = lattice.centres()
-    ids = pl.DataFrame(
-        {"cell_id": lattice.cell_ids(), "easting": easting, "northing": northing},
-        schema={"cell_id": pl.String, "easting": pl.Float64, "northing": pl.Float64},
-    )
-    return _unit_table(ids, result, placed, "cell_id", "__unit")
-
-
-def hotspot_trends(now: pl.DataFrame, before: pl.DataFrame, key: str, unit: str) -> pl.DataFrame:
-    """Persistent, emerging and fading hot spots between two periods.
-
-    Parameters
-    ----------
-    now, before : polars.DataFrame
-        Unit tables (``areas`` or ``cells`` of :class:`HotspotResult`) of this
-        period and the previous one.
-    key : str
-        The unit's identifier column (``area_code`` or ``cell_id``).
-    unit : str
-        ``"area"`` or ``"cell"``, written to the ``unit`` column.
-
-    Returns
-    -------
-    polars.DataFrame
-        ``unit``, ``id``, ``trend``: persistent = hot in both, emerging = hot
-        now only, fading = hot before only; sorted by trend then id.
-    """
-    hot_now = now.filter(hotspot="hot").select(pl.col(key).alias("id"), pl.lit(True).alias("a"))
-    hot_then = before.filter(hotspot="hot").select(pl.col(key).alias("id"), pl.lit(True).alias("b"))
-    both = hot_now.join(hot_then, on="id", how="full", coalesce=True)
-    trend = (
-        pl.when(pl.col("a") & pl.col("b"))
-        .then(pl.lit("persistent"))
-        .when(pl.col("a"))
-        .then(pl.lit("emerging"))
-        .otherwise(pl.lit("fading"))
-    )
-    return (
-        both.select(pl.lit(unit).alias("unit"), "id", trend.alias("trend"))
-        .cast(_TREND_SCHEMA)  # type: ignore[arg-type]
-        .sort("trend", "id")
-    )
 
 
 def _read_areas(engine: Engine) -> tuple[list[str], list[object], int]:
@@ -554,7 +275,7 @@ def analyse_hotspots(
         warnings=notes,
         tables={
             "hotspot_areas": areas.drop("occurrence_ids"),
-            "hotspot_cells": _significant(cells).drop("occurrence_ids"),
+            "hotspot_cells": significant(cells).drop("occurrence_ids"),
             **({"hotspot_trends": trends} if trends is not None else {}),
         },
     )
