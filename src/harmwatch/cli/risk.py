@@ -53,13 +53,25 @@ def _unit_option(function: F) -> F:
     )(function)
 
 
-def _risk(db_url: str | None, as_of: date) -> RiskResult:
+def _weights_option(function: F) -> F:
+    return click.option(
+        "--weights",
+        type=click.Choice(["fitted", "judgement"]),
+        default="fitted",
+        show_default=True,
+        help="fitted: judgement points re-weighted on the force's earlier data (a "
+        "logistic regression on back-test rows whose follow-up ended before the as-of "
+        "date; judgement points when there is too little); judgement: as they are.",
+    )(function)
+
+
+def _risk(db_url: str | None, as_of: date, weights: str = "fitted") -> RiskResult:
     from harmwatch.analysis.escalation import escalation_risk
     from harmwatch.store.database import open_store
 
     engine = open_store(db_url)
     try:
-        return escalation_risk(engine, as_of)
+        return escalation_risk(engine, as_of, fit=weights == "fitted")
     finally:
         engine.dispose()
 
@@ -69,6 +81,7 @@ def _risk(db_url: str | None, as_of: date) -> RiskResult:
 @click.option("--as-of", "as_of", metavar="DATE", help="Use only records dated before this day.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, metavar="N")
 @_unit_option
+@_weights_option
 @json_option
 @click.pass_context
 def command(
@@ -77,6 +90,7 @@ def command(
     as_of: str | None,
     top: int,
     unit_type: str,
+    weights: str,
     as_json: bool,
 ) -> None:
     """Escalation risk: relationships, persons and places heading towards serious violence.
@@ -89,7 +103,7 @@ def command(
     day = _day(as_of, "--as-of")
     if day is None:
         raise click.UsageError("give --as-of DATE (or a sub-command: export, backtest)")
-    result = _risk(db_url, day)
+    result = _risk(db_url, day, weights)
 
     def payload() -> dict[str, Any]:
         units = result.to_json(top)
@@ -99,6 +113,8 @@ def command(
 
     if report_result(result, as_json, payload, "Nothing to rank"):
         return
+    for note in result.model.notes:
+        click.echo(f"model: {note}")
     for kind in _UNIT_TYPES if unit_type == "all" else (unit_type,):
         shown = result.top(top, kind)
         click.echo(f"\n{kind}s at {day} (records before it), top {shown.height}:")
@@ -127,8 +143,9 @@ def command(
 )
 @click.option("--top", type=click.IntRange(min=1), default=None, metavar="N", help="Default: all.")
 @_unit_option
+@_weights_option
 def export_command(
-    db_url: str | None, as_of: str, out: Path, top: int | None, unit_type: str
+    db_url: str | None, as_of: str, out: Path, top: int | None, unit_type: str, weights: str
 ) -> None:
     """Write the list as CSV: rank,unit,person_ids,score,reasons,record_ids.
 
@@ -137,7 +154,7 @@ def export_command(
     """
     day = _day(as_of, "--as-of")
     assert day is not None
-    result = _risk(db_url, day)
+    result = _risk(db_url, day, weights)
     frame = result.ranking if top is None else result.top(top)
     if unit_type != "all":
         frame = frame.filter(frame["unit_type"] == unit_type)
@@ -174,9 +191,16 @@ def export_command(
 )
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="MONTHS")
 @click.option("--top", "k", type=click.IntRange(min=1), default=50, show_default=True, metavar="K")
+@_weights_option
 @json_option
 def backtest_command(
-    db_url: str | None, start: str | None, end: str | None, every: int, k: int, as_json: bool
+    db_url: str | None,
+    start: str | None,
+    end: str | None,
+    every: int,
+    k: int,
+    weights: str,
+    as_json: bool,
 ) -> None:
     """Rank at each as-of date with data before it; judge against the next 12 months.
 
@@ -209,12 +233,12 @@ def backtest_command(
         dates.append(day)
         index = day.year * 12 + day.month - 1 + every
         day = date(index // 12, index % 12 + 1, min(begin.day, 28))
-    result = backtest(history, dates, k=k, latest=latest)
+    result = backtest(history, dates, k=k, latest=latest, fit=weights == "fitted")
     if report_result(result, as_json, result.to_json, "Nothing to back-test"):
         return
     click.echo(
         f"{len(dates)} as-of date(s), {dates[0]} to {dates[-1]}; top {k} of each unit type; "
-        f"outcome: homicide, attempted murder or GBH in the next 12 months "
+        f"outcome: homicide, attempted murder or GBH in the next 12 months; {weights} weights "
         f"(run at {datetime.now():%Y-%m-%d %H:%M})"
     )
     rows = [
