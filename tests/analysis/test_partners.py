@@ -1,4 +1,4 @@
-"""The Cardiff-model comparison: places by hand, the scenario's hidden venue, stores.
+"""The Cardiff-model comparison: the scenario's hidden venue, stores with and without matches.
 
 On the small scenario (seed 0) the planted venue ("The Plough Fox") ranks first
 of the places where the ED sees violence the police do not: 30 unmatched
@@ -18,25 +18,9 @@ import pytest
 from sqlalchemy import Engine
 
 from harmwatch.analysis.data import Period
-from harmwatch.analysis.partners import partner_analysis, unmatched_places
+from harmwatch.analysis.partners import partner_analysis
 from harmwatch.ingest.pipeline import ingest_file
 from harmwatch.linkage.incidents import match_incidents, stored_matches
-
-
-def test_places_are_dense_discs_not_chains() -> None:
-    # A chain of points 80 m apart (single linkage would merge it all), a tight
-    # group of five, a pair, and an unlocated point.
-    chain_x = np.arange(0.0, 800.0, 80.0)
-    x = np.concatenate([chain_x, [5000.0] * 5, [9000.0, 9010.0], [np.nan]])
-    y = np.concatenate([np.zeros(10), [0.0, 1.0, 2.0, 3.0, 4.0], [0.0, 0.0], [0.0]])
-    places = unmatched_places(x, y, radius=100.0, min_count=3)
-    assert places[0].tolist() == [10, 11, 12, 13, 14]
-    # every chain place fits in a 100 m disc around its seed: at most 3 points
-    assert all(len(p) == 3 for p in places[1:])
-    assert all(p.max() < 10 for p in places[1:])
-    assert 15 not in np.concatenate(places) and 17 not in np.concatenate(places)
-    assert unmatched_places(x, y, radius=100.0, min_count=3, max_places=1)[0].size == 5
-    assert unmatched_places(np.array([np.nan]), np.array([np.nan])) == []
 
 
 def test_hidden_venue_ranks_first(scenario_store: Engine, scenario_truth: dict[str, Any]) -> None:
