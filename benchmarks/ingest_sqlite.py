@@ -469,16 +469,7 @@ def startup_seconds() -> float:
 # called through their module's globals, so wrapping the attribute catches
 # the calls; a name that is gone (the source moved on) is skipped.
 STAGES = {
-    "harmwatch.ingest.pipeline": [
-        "ingest_file",
-        "read_table",
-        "validate",
-        "_all_errors",
-        "_write",
-        "_assign_areas",
-        "_quarantine",
-        "_date_range",
-    ],
+    "harmwatch.ingest.pipeline": ["ingest_file", "read_table", "prepare", "load_extract"],
     "harmwatch.ingest.reader": [
         "sha256_of",
         "_decode",
@@ -486,12 +477,8 @@ STAGES = {
         "_read_csv",
         "_refuse_long_cells",
     ],
-    "harmwatch.ingest.validate": [
-        "match_columns",
-        "_column_checks",
-        "_record_checks",
-        "_finish",
-    ],
+    "harmwatch.ingest.extract": ["validate_parts", "_assign_areas", "_all_errors"],
+    "harmwatch.ingest.validate": ["match_columns", "_validate_part", "_finish"],
     "harmwatch.geo.coordinates": ["location_errors", "complete_locations"],
     "harmwatch.ingest.load": [
         "find_identical_extract",
@@ -500,7 +487,7 @@ STAGES = {
         "write_records",
         "existing_hashes",
         "bulk_insert",
-        "_sql_ready",
+        "bulk_mode",
         "_keep_history",
         "write_quarantine",
         "resolve_quarantine",
@@ -513,6 +500,11 @@ def _rss_mib() -> float:
     with open("/proc/self/statm") as handle:
         pages = int(handle.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_mib() -> float:
@@ -539,11 +531,13 @@ class StageTimer:
             self.records.append(record)
             self.depth += 1
             began = time.perf_counter()
+            cpu = _cpu_s()
             try:
                 return original(*args, **kwargs)
             finally:
                 self.depth -= 1
                 record["seconds"] = round(time.perf_counter() - began, 3)
+                record["cpu_s"] = round(_cpu_s() - cpu, 3)
                 record["rss_mib"] = round(_rss_mib(), 1)
                 record["peak_mib"] = round(_peak_mib(), 1)
 
@@ -565,6 +559,7 @@ class StageTimer:
             parents.append(record["stage"])
             if key in index:
                 index[key]["seconds"] = round(index[key]["seconds"] + record["seconds"], 3)
+                index[key]["cpu_s"] = round(index[key]["cpu_s"] + record["cpu_s"], 3)
                 index[key]["calls"] += 1
                 index[key]["rss_mib"] = record["rss_mib"]
                 index[key]["peak_mib"] = record["peak_mib"]
@@ -611,12 +606,15 @@ def _stage_run(csv_path: Path, db: Path, out_json: Path) -> None:
     baseline = _rss_mib()
     with instrumented() as timer:
         began = time.perf_counter()
+        cpu = _cpu_s()
         load()
         total = time.perf_counter() - began
+        cpu = _cpu_s() - cpu
     out_json.write_text(
         json.dumps(
             {
                 "in_process_seconds": round(total, 3),
+                "in_process_cpu_s": round(cpu, 3),
                 "rss_before_mib": round(baseline, 1),
                 "peak_mib": round(_peak_mib(), 1),
                 "stages": timer.merged(),
@@ -1072,13 +1070,14 @@ def main(argv: list[str] | None = None) -> int:
             report["profile"] = profile(base_csv, work, args.out.with_suffix(""))
             print(
                 f"in-process first load {report['profile']['in_process_seconds']:.2f} s "
+                f"(CPU {report['profile'].get('in_process_cpu_s', 0):.2f} s) "
                 f"(schema made beforehand), RSS before {report['profile']['rss_before_mib']:.0f}"
                 f" MiB, peak {report['profile']['peak_mib']:.0f} MiB"
             )
             for stage in report["profile"]["stages"]:
                 print(
                     f"{'  ' * stage['depth']}{stage['stage']:<40} {stage['seconds']:>8.2f} s"
-                    f"  x{stage['calls']:<3} rss {stage['rss_mib']:>7.0f}"
+                    f" cpu {stage.get('cpu_s', 0):>6.2f} s  x{stage['calls']:<3} rss {stage['rss_mib']:>7.0f}"
                     f"  peak {stage['peak_mib']:>7.0f} MiB"
                 )
         if args.experiments:

@@ -64,8 +64,8 @@ def test_an_error_after_some_rows_are_inserted_changes_nothing(
     real = load.bulk_insert
     calls: list[str] = []
 
-    def insert_then_fail(connection: Any, table: Any, frame: pl.DataFrame) -> None:
-        real(connection, table, frame)
+    def insert_then_fail(connection: Any, table: Any, frame: pl.DataFrame, **options: Any) -> None:
+        real(connection, table, frame, **options)
         calls.append(table.name)
         if table.name == "quarantined_rows":  # records, history already written
             raise RuntimeError("boom")
@@ -87,8 +87,8 @@ CHILD = textwrap.dedent(
 
     real = load._batches
 
-    def batches(frame):
-        for number, batch in enumerate(real(frame)):
+    def batches(frame, **options):
+        for number, batch in enumerate(real(frame, **options)):
             yield batch
             if number == 0:  # the first batch is in the (open) transaction
                 print("inside", flush=True)

@@ -14,6 +14,7 @@ in seconds and in bounded memory.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,7 +22,7 @@ from hashlib import md5
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, insert, select, update
 
 from harmwatch.contract import KindSpec
 from harmwatch.ingest.reader import ROW
@@ -65,17 +66,22 @@ def row_hashes(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
 
 
 def existing_hashes(connection: Connection, kind: KindSpec, source: str) -> pl.DataFrame:
-    """Record id, surrogate id and row hash of a source's records in the store."""
+    """Record id, surrogate id and row hash of a source's records in the store.
+
+    Fetched in slices straight from the driver (no per-row processing), each
+    slice made a frame at once, so only one slice is ever held as Python
+    objects.
+    """
     table = kind_tables[kind.name]
     key = table.c[kind.id_column]
     query = select(key, table.c.id, table.c.row_hash).where(table.c.source == source)
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    rows = connection.exec_driver_sql(sql).fetchall()  # driver values: no per-row processing
-    return pl.DataFrame(
-        rows,
-        schema={kind.id_column: pl.String, "__id": pl.Int64, "__old_hash": pl.String},
-        orient="row",
-    )
+    schema = {kind.id_column: pl.String, "__id": pl.Int64, "__old_hash": pl.String}
+    result = connection.exec_driver_sql(sql)
+    frames = [pl.DataFrame(schema=schema)]
+    while rows := result.fetchmany(_BATCH):
+        frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    return pl.concat(frames, rechunk=True)
 
 
 def _sql_ready(frame: pl.DataFrame) -> pl.DataFrame:
@@ -93,12 +99,80 @@ def _sql_ready(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def _batches(frame: pl.DataFrame) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows ready for the driver, a batch at a time (bounded memory)."""
+def _batches(
+    frame: pl.DataFrame, *, skip_empty: bool = False
+) -> Iterator[tuple[list[str], Iterator[tuple[Any, ...]]]]:
+    """Rows ready for the driver, a batch at a time (bounded memory): the
+    batch's columns (with ``skip_empty``, only those with a value in some row
+    of the batch) and its rows."""
     for offset in range(0, frame.height, _BATCH):
-        ready = _sql_ready(frame.slice(offset, _BATCH))
-        # Column lists zipped into rows: faster than DataFrame.rows().
-        yield list(zip(*(ready.get_column(c).to_list() for c in ready.columns), strict=True))
+        part = frame.slice(offset, _BATCH)
+        columns = [
+            c
+            for c in part.columns
+            if not skip_empty or part.get_column(c).null_count() < part.height
+        ]
+        ready = _sql_ready(part.select(columns))
+        # Column lists zipped into rows, lazily: faster than DataFrame.rows(),
+        # and the driver takes each row as it comes.
+        yield columns, zip(*(ready.get_column(c).to_list() for c in columns), strict=True)
+
+
+def _sql_literal(value: Any) -> str:
+    """A constant as SQL text (a string quoted, a number as written)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"not a SQL constant: {value!r}")
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+@contextmanager
+def load_transaction(engine: Engine, rows: int) -> Iterator[Connection]:
+    """The one transaction of a load of about ``rows`` rows (committed on
+    success, rolled back on any error).
+
+    On SQLite, a big load (over :data:`_REBUILD_INDEXES_ABOVE` rows) runs with
+    a rollback journal instead of the write-ahead log, when no other
+    connection has the store open: pages new to the file are then written
+    once (the WAL writes every page twice, to the log and at the checkpoint),
+    and only pages that existed before are copied to the journal. Atomicity
+    is the same: a ``kill -9`` leaves a hot journal that the next connection
+    rolls back (SQLite, "Atomic Commit In SQLite", https://sqlite.org/atomiccommit.html).
+    ``synchronous=FULL`` is used meanwhile (as the sqlite3 shell does), and
+    the WAL is restored afterwards.
+    """
+    with engine.connect() as connection:
+        journal = (
+            connection.dialect.name == "sqlite"
+            and rows > _REBUILD_INDEXES_ABOVE
+            and _sqlite_journal(connection, "delete")
+        )
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            if journal:
+                _sqlite_journal(connection, "wal")
+
+
+def _sqlite_journal(connection: Connection, mode: str) -> bool:
+    """Switch a SQLite connection (outside a transaction) to journal ``mode``
+    without waiting for other connections; say whether it switched."""
+    raw = connection.connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    timeout = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+    try:
+        cursor.execute("PRAGMA busy_timeout=0")
+        switched = cursor.execute(f"PRAGMA journal_mode={mode}").fetchone()[0] == mode
+        if switched:
+            cursor.execute(f"PRAGMA synchronous={'FULL' if mode == 'delete' else 'NORMAL'}")
+        return bool(switched)
+    except sqlite3.OperationalError:  # "database is locked": another connection has it open
+        return False
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={timeout}")
+        cursor.close()
 
 
 @contextmanager
@@ -126,26 +200,40 @@ def bulk_mode(connection: Connection, table: Table, rows: int) -> Iterator[None]
         cursor.close()
 
 
-def bulk_insert(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
-    """Insert every row of ``frame`` (columns named as ``table``'s) in batches."""
+def bulk_insert(
+    connection: Connection,
+    table: Table,
+    frame: pl.DataFrame,
+    constants: dict[str, Any] | None = None,
+) -> None:
+    """Insert every row of ``frame`` (columns named as ``table``'s) in batches,
+    with ``constants`` (column -> value, the same for every row) besides.
+
+    On SQLite, constants are written into the statement and a batch's empty
+    columns left out (NULL), so only values that vary are bound row by row.
+    """
     if frame.height == 0:
         return
-    columns = frame.columns
+    constants = constants or {}
     dialect = connection.dialect.name
     raw = connection.connection.driver_connection
-    names = ", ".join(f'"{c}"' for c in columns)
     if dialect == "sqlite":
-        marks = ", ".join("?" for _ in columns)
-        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+        fixed = ", ".join(_sql_literal(v) for v in constants.values())
         cursor = raw.cursor()  # type: ignore[union-attr]
-        for batch in _batches(frame):
-            cursor.executemany(sql, batch)
+        for columns, rows in _batches(frame, skip_empty=True):
+            names = ", ".join(f'"{c}"' for c in [*columns, *constants])
+            marks = ", ".join(["?"] * len(columns) + ([fixed] if fixed else []))
+            cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
         cursor.close()
-    elif dialect == "postgresql":
+        return
+    if constants:
+        frame = frame.with_columns(pl.lit(v).alias(c) for c, v in constants.items())
+    names = ", ".join(f'"{c}"' for c in frame.columns)
+    if dialect == "postgresql":
         cursor = raw.cursor()  # type: ignore[union-attr]
         with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for batch in _batches(frame):
-                for row in batch:
+            for _columns, rows in _batches(frame):
+                for row in rows:
                     copy.write_row(row)
         cursor.close()
     else:  # any other SQLAlchemy dialect: portable, slower
@@ -194,9 +282,8 @@ def write_records(
     bulk_insert(
         connection,
         table,
-        new.select(record_columns).with_columns(
-            pl.lit(source).alias("source"), pl.lit(extract_id).alias("extract_id")
-        ),
+        new.select(record_columns),
+        constants={"source": source, "extract_id": extract_id},
     )
     if changed.height:
         _keep_history(connection, kind, source, extract_id, changed.get_column("__id"))
@@ -292,8 +379,12 @@ def resolve_quarantine(
     ).all()
     if not pending:
         return 0
-    loaded = set(loaded_ids.to_list())
-    resolved = [{"q": q} for q, record in pending if record is not None and record in loaded]
+    # Membership in polars: a Python set of a big extract's ids would cost
+    # more memory than the rest of the load.
+    records = pl.DataFrame(
+        [tuple(row) for row in pending], schema={"q": pl.Int64, "record": pl.String}, orient="row"
+    ).filter(pl.col("record").is_in(loaded_ids.implode()))
+    resolved = [{"q": q} for q in records.get_column("q").to_list()]
     if resolved:
         connection.execute(
             update(quarantined_rows)

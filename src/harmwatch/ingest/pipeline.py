@@ -144,7 +144,7 @@ def ingest_file(
     )
     say("validating and loading")
     try:
-        with engine.begin() as connection:
+        with load.load_transaction(engine, rows=prepared.frame.height) as connection:
             return load_extract(connection, spec, source, raw, prepared, options)
     except DBAPIError as exc:
         # The database refused (locked, full, connection lost...): the

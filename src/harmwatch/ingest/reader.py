@@ -408,6 +408,12 @@ def _read_csv_slowly(data: bytes, names: list[str]) -> tuple[pl.DataFrame, list[
 
 
 def _refuse_long_cells(frame: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, list[BadRow]]:
+    # A cell has at least as many bytes as characters: count bytes (cheap)
+    # first, and characters only when some cell has that many bytes.
+    if not frame.select(
+        pl.any_horizontal([pl.col(n).str.len_bytes() > MAX_CELL_CHARS for n in names]).any()
+    ).item():
+        return frame, []
     too_long = pl.any_horizontal([pl.col(n).str.len_chars() > MAX_CELL_CHARS for n in names])
     long_frame = frame.filter(too_long)
     if long_frame.height == 0:
