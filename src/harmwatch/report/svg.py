@@ -24,9 +24,10 @@ sparklines         small multiples
 Maps are in :mod:`harmwatch.report.maps`.
 """
 
-from harmwatch.report._bars import bar_chart, grouped_bar_chart, pyramid
+from harmwatch.report._bars import bar_chart, grouped_bar_chart
 from harmwatch.report._grids import funnel_plot, heatmap
 from harmwatch.report._lines import line_chart, sparklines
+from harmwatch.report._pyramid import pyramid
 from harmwatch.report._svgkit import HATCHES, OKABE_ITO, blues, fmt_num, viridis
 
 __all__ = [
