@@ -94,6 +94,7 @@ def test_planted_couples_in_top_50(history: History, linked: tuple[Engine, Path]
     # scale, so "twice the baseline" cannot hold on these couples: not worse is
     # asserted; docs/risk.md gives the figures.
     assert goal["found"]["score"] >= goal["found"]["frequency"]
+    assert ranks.get_column("rank_score").sum() < ranks.get_column("rank_frequency").sum()
     couples = planted_couples(linked[1])
     result = backtest(history, [c["as_of"] for c in couples], k=50, latest=date(2024, 12, 31))
     rel = result.metrics.filter(pl.col("unit_type") == "relationship")
