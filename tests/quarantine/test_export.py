@@ -1,9 +1,7 @@
-"""Quarantined rows: listing, export for correction, and the corrected file re-loaded."""
+"""Quarantined rows exported for correction, and the corrected file re-loaded."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,99 +9,10 @@ from sqlalchemy import Engine, text
 
 from harmwatch.errors import HarmWatchError
 from harmwatch.ingest.pipeline import ingest_file
-from harmwatch.quarantine import (
-    EXPORT_COLUMNS,
-    export_quarantined,
-    list_quarantined,
-    quarantine_sources,
-)
+from harmwatch.quarantine.export import EXPORT_COLUMNS, export_quarantined
+from harmwatch.quarantine.rows import list_quarantined
 from harmwatch.status import store_status
-
-OCCURRENCES = """\
-occurrence_id,kind,offence_group,occurred_from,Beat
-OCC1,crime,homicide,2024-01-05 10:00,A1
-OCC2,crime,gbh,2024-03-10,A2
-OCC3,crime,banana,2024-02-01 12:00,A3
-OCC4,crime,abh,not a date,A4
-"""
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.reader(handle))
-
-
-@pytest.fixture
-def loaded(store_engine: Engine, tmp_path: Path) -> Iterator[Engine]:
-    """A store with one police_occurrences file: rows 4 and 5 quarantined."""
-    ingest_file(store_engine, "police_occurrences", write(tmp_path, "occ.csv", OCCURRENCES))
-    yield store_engine
-
-
-# --- list ------------------------------------------------------------------------------
-
-
-def test_list_unresolved_rows(loaded: Engine) -> None:
-    rows = list_quarantined(loaded)
-    assert [(r.file_name, r.row_number, r.record_id) for r in rows] == [
-        ("occ.csv", 4, "OCC3"),
-        ("occ.csv", 5, "OCC4"),
-    ]
-    first, second = rows
-    assert (first.kind, first.source, first.resolved) == ("police_occurrences", "police", False)
-    assert first.reasons.startswith("offence_group: unknown offence_group code")
-    assert [(e.column, e.value) for e in first.errors] == [("offence_group", "banana")]
-    assert [(e.column, e.value) for e in second.errors] == [("occurred_from", "not a date")]
-    assert first.raw == {
-        "occurrence_id": "OCC3",
-        "kind": "crime",
-        "offence_group": "banana",
-        "occurred_from": "2024-02-01 12:00",
-        "Beat": "A3",
-    }
-    payload = first.to_json()
-    assert payload["raw_row"]["Beat"] == "A3"
-    assert payload["errors"][0]["column"] == "offence_group"
-
-
-def test_list_filters(loaded: Engine, tmp_path: Path) -> None:
-    ingest_file(
-        loaded,
-        "police_occurrences",
-        write(tmp_path, "btp.csv", OCCURRENCES.replace("OCC", "BTP")),
-        source="btp",
-    )
-    assert len(list_quarantined(loaded)) == 4
-    assert {r.record_id for r in list_quarantined(loaded, source="btp")} == {"BTP3", "BTP4"}
-    assert len(list_quarantined(loaded, kind="police_occurrences", source="police")) == 2
-    assert list_quarantined(loaded, kind="deaths") == []
-    assert quarantine_sources(loaded, "police_occurrences") == ["btp", "police"]
-
-
-def test_list_unknown_source_names_the_sources(loaded: Engine) -> None:
-    with pytest.raises(HarmWatchError, match=r"source 'nhs'.*sources loaded: police"):
-        list_quarantined(loaded, source="nhs")
-    with pytest.raises(HarmWatchError, match="nothing deaths was loaded"):
-        list_quarantined(loaded, kind="deaths", source="police")
-
-
-def test_list_unknown_kind(loaded: Engine) -> None:
-    with pytest.raises(HarmWatchError, match="unknown kind 'crimes'"):
-        list_quarantined(loaded, kind="crimes")
-
-
-def test_empty_store_lists_nothing(store_engine: Engine) -> None:
-    assert list_quarantined(store_engine) == []
-    assert quarantine_sources(store_engine) == []
-
-
-# --- export ----------------------------------------------------------------------------
+from quarantine._files import OCCURRENCES, read_csv, write
 
 
 def test_export_has_original_columns_and_guides(loaded: Engine, tmp_path: Path) -> None:
