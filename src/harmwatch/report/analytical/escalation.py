@@ -3,7 +3,8 @@
 The escalation score of :mod:`harmwatch.analysis.escalation` (a transparent
 points score of homicide risk markers after Campbell et al. 2003 and Glass et
 al. 2008, with harm weighted by the Cambridge Crime Harm Index, Sherman et al.
-2016) at one as-of date, the end of the report period, using records before it
+2016; the points re-weighted on the force's earlier data, :mod:`harmwatch.analysis.risk_model`)
+at one as-of date, the end of the report period, using records before it
 only. The section is aggregated: how many relationships, persons and places
 fall in each score band and on the list (the top :data:`LIST_LENGTH` of each
 type), and which markers fire most often. A back-test at one date (the start
@@ -25,6 +26,7 @@ from sqlalchemy import Engine, func, select
 from harmwatch.analysis.data import Period, read_kind
 from harmwatch.analysis.escalation import COMPONENTS, UNIT_TYPES, History, RiskResult
 from harmwatch.analysis.risk_backtest import BacktestResult
+from harmwatch.analysis.risk_model import TrainingCache
 from harmwatch.analysis.smallnumbers import SMALL_COUNT
 from harmwatch.report.analytical._context import Context, label
 from harmwatch.report.document import ReportDocument
@@ -121,7 +123,8 @@ def analyse(engine: Engine, period: Period, *, include_names: bool = False) -> E
             )
         return Escalation(False, f"the escalation analysis failed ({type(error).__name__})")
     as_of = period.end
-    risk = escalation_risk(engine, as_of, history=history)
+    cache: TrainingCache = {}  # training rows shared by the two fits
+    risk = escalation_risk(engine, as_of, history=history, cache=cache)
     if not risk.available:
         return Escalation(False, risk.reason, as_of, risk)
     result = Escalation(True, "", as_of, risk)
@@ -133,6 +136,7 @@ def analyse(engine: Engine, period: Period, *, include_names: bool = False) -> E
             k=LIST_LENGTH,
             horizon_days=period.days,
             latest=period.end,
+            cache=cache,
         )
         if not result.backtest.available:
             result.backtest_reason = result.backtest.reason
@@ -188,7 +192,11 @@ def render(doc: ReportDocument, ctx: Context, *, include_names: bool = False) ->
         "homicide risk markers (non-fatal strangulation, weapons, threats to kill, separation, "
         "near misses, rising frequency and severity, repeat ED attendance, domestic-abuse "
         "referrals, closeness to serious violence) and harm weighted by the Cambridge Crime "
-        "Harm Index; every point traces to its records. This section is aggregated: "
+        "Harm Index; every point traces to its records. The points are set by judgement "
+        "and re-weighted by a logistic regression on the force's own earlier data where there "
+        "is enough of it ("
+        + "; ".join(risk.model.notes)
+        + "). This section is aggregated: "
         + (
             "names are included, as asked (--include-names): handle as personal data."
             if include_names
