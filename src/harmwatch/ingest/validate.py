@@ -30,18 +30,26 @@ from difflib import get_close_matches
 import polars as pl
 
 from harmwatch.contract import ColumnSpec, KindSpec
-from harmwatch.contract.codes import BOOLEAN_VALUES
 from harmwatch.errors import InputFileError
 from harmwatch.ingest.mapping import PRECISION_PREFIX
 from harmwatch.ingest.reader import ROW
+from harmwatch.ingest.validate_columns import ERROR_SCHEMA, PARSED, Check, column_checks
+from harmwatch.ingest.validate_records import duplicate_ids, record_checks
 
-#: Columns of the errors frame.
-ERROR_SCHEMA = {ROW: pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+__all__ = [
+    "AREA_MEASURES",
+    "ERROR_SCHEMA",
+    "PART_ROWS",
+    "Prepared",
+    "Validated",
+    "derive_involvement_ids",
+    "match_columns",
+    "prepare",
+    "validate",
+    "validate_parts",
+]
 
-_AGE_MAX = 125
-#: A full UK postcode without its space, and an outward code alone (upper case).
-_FULL_POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
-_OUTWARD_CODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
+
 #: Columns of areas computed from their geometry (see harmwatch.geo.areas).
 AREA_MEASURES = ("centroid_easting", "centroid_northing", "area_km2")
 
@@ -117,82 +125,6 @@ def _looks_like(present: set[str], kind: KindSpec) -> str | None:
         if other.name != kind.name and set(other.required_columns) <= lowered:
             return other.name
     return None
-
-
-def _errors_where(
-    frame: pl.DataFrame, bad: pl.Expr, column: str, value: pl.Expr, reason: pl.Expr | str
-) -> pl.DataFrame:
-    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    return frame.filter(bad).select(
-        pl.col(ROW),
-        pl.lit(column).alias("column"),
-        value.cast(pl.String).alias("value"),
-        reason_expr.cast(pl.String).alias("reason"),
-    )
-
-
-def _parse_datetime(raw: pl.Expr, with_offsets: bool) -> tuple[pl.Expr, pl.Expr]:
-    """Parse ISO 8601 text; return (datetime, had a time of day)."""
-    norm = raw.str.replace("T", " ", literal=True).str.replace(r"\.\d+", "")
-    length = norm.str.len_chars()
-    has_time = length > 10
-    padded = (
-        pl.when(length == 10)
-        .then(norm + " 00:00:00")
-        .when(length == 16)
-        .then(norm + ":00")
-        .otherwise(norm)
-    )
-    local = padded.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
-    if not with_offsets:
-        return local, has_time
-    zoned_text = padded.str.replace(r"Z$", "+00:00")
-    zoned_text = (
-        pl.when(zoned_text.str.contains(r"^\d{4}-\d\d-\d\d \d\d:\d\d[+-]"))
-        .then(zoned_text.str.slice(0, 16) + ":00" + zoned_text.str.slice(16))
-        .otherwise(zoned_text)
-    )
-    zoned = (
-        zoned_text.str.to_datetime("%Y-%m-%d %H:%M:%S%z", strict=False, time_unit="us")
-        .dt.convert_time_zone("Europe/London")
-        .dt.replace_time_zone(None)
-    )
-    return pl.coalesce(local, zoned), has_time
-
-
-def _nhs_valid(digits: pl.Expr) -> pl.Expr:
-    """Modulus-11 check of a 10-digit NHS number (NHS Data Dictionary)."""
-    total = pl.sum_horizontal(
-        [digits.str.slice(i, 1).cast(pl.Int32, strict=False) * (10 - i) for i in range(9)]
-    )
-    check = 11 - (total % 11)
-    check = pl.when(check == 11).then(0).otherwise(check)
-    return (check != 10) & (check == digits.str.slice(9, 1).cast(pl.Int32, strict=False))
-
-
-@dataclass(frozen=True)
-class _Check:
-    """One rule over whole columns: where ``mask`` holds, a row has a problem.
-
-    Masks refer to the text as given (``pl.col(name)``) and to the parsed
-    value (``pl.col(PARSED + name)``), so each column is parsed once.
-    """
-
-    mask: pl.Expr
-    column: str
-    reason: str | pl.Expr
-    value: pl.Expr | None = None
-    codes: tuple[str, ...] = ()  # category codes: the reason names the closest
-
-    def errors(self, bad: pl.DataFrame, flag: str) -> pl.DataFrame:
-        found = _errors_where(
-            bad, pl.col(flag), self.column, self.value or pl.col(self.column), self.reason
-        )
-        return _code_reasons(found, self.column, self.codes) if self.codes else found
-
-
-#: Prefix of the parsed copy of a column while it is validated.
-PARSED = "__parsed__"
 
 
 def validate(
@@ -285,7 +217,7 @@ def prepare(frame: pl.DataFrame, kind: KindSpec, *, file_name: str) -> Prepared:
         keyed = frame.with_columns(
             pl.col(key).cast(pl.String).str.strip_chars().replace("", None).alias(PARSED + key)
         )
-        found = _duplicate_ids(keyed, key, [c.name for c in present])
+        found = duplicate_ids(keyed, key, [c.name for c in present])
         duplicates = found.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA)  # type: ignore[arg-type]
     return Prepared(frame, present, extra_columns, duplicates)
 
@@ -326,13 +258,13 @@ def _validate_part(
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Validate one part of a file: its clean rows (typed) and its problems."""
     parsed: list[pl.Expr] = []
-    checks: list[_Check] = []
+    checks: list[Check] = []
     for spec in present:
-        expr, column_checks = _column_checks(frame, spec, now=now)
+        expr, rules = column_checks(frame, spec, now=now)
         parsed.append(expr.alias(PARSED + spec.name))
-        checks += column_checks
+        checks += rules
     work = frame.with_columns(parsed)
-    checks += _record_checks(work, kind)
+    checks += record_checks(work, kind)
     flags = work.select([c.mask.fill_null(False).alias(f"__flag{i}") for i, c in enumerate(checks)])
     any_flag = flags.select(pl.any_horizontal(pl.all()).alias("any")).to_series()
     bad = pl.concat([work.filter(any_flag), flags.filter(any_flag)], how="horizontal")
@@ -367,169 +299,6 @@ def derive_involvement_ids(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.with_columns(derived)
     given = pl.col("involvement_id").str.strip_chars().replace("", None)
     return frame.with_columns(pl.coalesce(given, derived).alias("involvement_id"))
-
-
-def _column_checks(
-    frame: pl.DataFrame, spec: ColumnSpec, *, now: datetime
-) -> tuple[pl.Expr, list[_Check]]:
-    """How a column is parsed, and the rules its values must meet."""
-    name = spec.name
-    # The cell stripped of surrounding spaces; an empty cell is unknown. An
-    # expression, not a copy of the column: only the parsed value is stored.
-    raw = pl.col(name).cast(pl.String).str.strip_chars().replace("", None)
-    value = pl.col(PARSED + name)
-    checks: list[_Check] = []
-    if spec.required:
-        checks.append(_Check(raw.is_null(), name, "required value missing"))
-    unparsed = raw.is_not_null() & value.is_null()
-    parsed: pl.Expr
-    if spec.type == "datetime":
-        with_offsets = bool(frame.select(raw.str.contains(r"(Z|[+-]\d\d:?\d\d)$").any()).item())
-        parsed, _ = _parse_datetime(raw, with_offsets)
-        checks += _date_checks(name, unparsed, value, now, "date-time (YYYY-MM-DDTHH:MM)")
-    elif spec.type == "date":
-        text = pl.when(raw.str.ends_with(" 00:00:00")).then(raw.str.slice(0, 10)).otherwise(raw)
-        # Polars would also take "2021-1-2": the contract says YYYY-MM-DD.
-        iso = text.str.contains(r"^\d{4}-\d\d-\d\d$")
-        parsed = pl.when(iso).then(text.str.to_date("%Y-%m-%d", strict=False))
-        end_of_today = datetime.combine(now.date(), datetime.max.time())
-        checks += _date_checks(
-            name, unparsed, value.cast(pl.Datetime("us")), end_of_today, "date (YYYY-MM-DD)"
-        )
-    elif spec.type == "int":
-        as_float = raw.cast(pl.Float64, strict=False)
-        whole = as_float.is_finite() & (as_float == as_float.round(0)) & (as_float.abs() < 2**31)
-        parsed = pl.when(whole).then(as_float).cast(pl.Int64, strict=False)
-        checks.append(_Check(unparsed, name, "not a whole number (or too large)"))
-        limit = _AGE_MAX if name == "age" else None
-        out_of_range = value < 0 if limit is None else (value < 0) | (value > limit)
-        what = f"between 0 and {limit}" if limit else "0 or more"
-        checks.append(_Check(out_of_range, name, f"must be {what}"))
-    elif spec.type == "float":
-        number = raw.cast(pl.Float64, strict=False)
-        parsed = pl.when(number.is_finite()).then(number)
-        checks.append(_Check(unparsed, name, "not a number"))
-    elif spec.type == "bool":
-        keys = list(BOOLEAN_VALUES)
-        parsed = raw.str.to_lowercase().replace_strict(
-            keys, [BOOLEAN_VALUES[k] for k in keys], default=None, return_dtype=pl.Boolean
-        )
-        checks.append(_Check(unparsed, name, "not a yes/no value (true/false, yes/no, y/n, 1/0)"))
-    elif spec.type == "category":
-        lowered = raw.str.to_lowercase()
-        parsed = pl.when(lowered.is_in(list(spec.codes))).then(lowered)
-        checks.append(_Check(unparsed, name, "", codes=spec.codes))
-    elif spec.type == "nhs_number":
-        digits = raw.str.replace_all(r"[\s-]", "")
-        ok = digits.str.contains(r"^\d{10}$") & _nhs_valid(digits)
-        parsed = pl.when(ok.fill_null(False)).then(digits)
-        checks.append(
-            _Check(
-                unparsed, name, "not a valid NHS number (10 digits with a modulus-11 check digit)"
-            )
-        )
-    elif spec.type == "postcode":
-        compact = raw.str.to_uppercase().str.replace_all(r"\s", "")
-        full = compact.str.contains(_FULL_POSTCODE)
-        parsed = (
-            pl.when(full)
-            .then(compact.str.slice(0, compact.str.len_chars() - 3) + " " + compact.str.slice(-3))
-            .when(compact.str.contains(_OUTWARD_CODE))
-            .then(compact)
-        )
-        checks.append(
-            _Check(
-                unparsed, name, "not a UK postcode (e.g. SW1A 1AA, or the outward code SW1A alone)"
-            )
-        )
-    else:
-        parsed = raw
-    return parsed, checks
-
-
-def _date_checks(
-    name: str, unparsed: pl.Expr, value: pl.Expr, limit: datetime, layout: str
-) -> list[_Check]:
-    return [
-        _Check(unparsed, name, f"not a valid {layout}"),
-        _Check(value < datetime(1900, 1, 1), name, "before 1900"),
-        _Check(value > limit, name, "in the future"),
-    ]
-
-
-def _code_reasons(bad: pl.DataFrame, column: str, codes: tuple[str, ...]) -> pl.DataFrame:
-    """The reason for each unknown code, naming the closest allowed code."""
-    if bad.height == 0:
-        return bad
-    reasons = {}
-    for value in bad.get_column("value").unique().to_list():
-        close = get_close_matches(str(value).lower().replace(" ", "_"), codes, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        reasons[value] = f"unknown {column} code{hint}; allowed: {', '.join(codes)}"
-    return bad.with_columns(pl.col("value").replace_strict(reasons).alias("reason"))
-
-
-def _duplicate_ids(work: pl.DataFrame, key: str, columns: list[str]) -> pl.DataFrame:
-    """Rows sharing an id. Exact copies of a row (every cell the same, ignoring
-    surrounding spaces) are quarantined as copies and the first is loaded;
-    rows that share an id but differ are all quarantined, since which one is
-    right cannot be known."""
-    parsed_key = pl.col(PARSED + key)
-    shared = work.filter(parsed_key.is_not_null() & parsed_key.is_duplicated()).with_columns(
-        parsed_key.alias("__key")
-    )
-    content = pl.concat_str(
-        [pl.col(c).cast(pl.String).str.strip_chars().fill_null("\x00") for c in columns],
-        separator="\x1f",
-    )
-    counted = shared.with_columns(
-        pl.len().over("__key").alias("__n"),
-        pl.col(ROW).cast(pl.String).str.join(", ").over("__key").alias("__rows"),
-        (content.n_unique().over("__key") == 1).alias("__copies"),
-        pl.col(ROW).min().over("__key").alias("__first"),
-    )
-    return pl.concat(
-        [
-            _errors_where(
-                counted,
-                pl.col("__copies") & (pl.col(ROW) != pl.col("__first")),
-                key,
-                pl.col(key),
-                pl.format("an exact copy of row {} (loaded from there)", pl.col("__first")),
-            ),
-            _errors_where(
-                counted,
-                ~pl.col("__copies"),
-                key,
-                pl.col(key),
-                pl.format(
-                    "the id is used by {} different rows of this file (rows {})",
-                    pl.col("__n"),
-                    pl.col("__rows"),
-                ),
-            ),
-        ]
-    )
-
-
-def _record_checks(work: pl.DataFrame, kind: KindSpec) -> list[_Check]:
-    """Rules across columns: a date of birth after the record's own date."""
-    main = kind.main_date
-    if (
-        "date_of_birth" in kind.column_names
-        and "date_of_birth" in work.columns
-        and main is not None
-        and main in work.columns
-    ):
-        birth = pl.col(PARSED + "date_of_birth")
-        return [
-            _Check(
-                birth > pl.col(PARSED + main).cast(pl.Date),
-                "date_of_birth",
-                f"date of birth is after {main}",
-            )
-        ]
-    return []
 
 
 def _finish(
