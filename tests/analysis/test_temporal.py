@@ -1,9 +1,9 @@
-"""Heat maps and seasonality: hand-made frames, the scenario's files and store."""
+"""Heat maps and seasonality from the store: the scenario's files and store."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,90 +12,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from harmwatch.analysis.data import Period, read_kind
-from harmwatch.analysis.temporal import (
-    VIOLENCE_GROUPS,
-    heat_map_from_frame,
-    hour_weekday,
-    seasonality_from_frame,
-    temporal_patterns,
-)
-
-# --- Hand-made ------------------------------------------------------------------------------
-
-
-def test_heat_map_cells_and_excluded_precision() -> None:
-    frame = pl.DataFrame(
-        {
-            # 2024-06-01 is a Saturday, 2024-06-03 a Monday.
-            "when": [
-                datetime(2024, 6, 1, 23, 10),
-                datetime(2024, 6, 1, 23, 50),
-                datetime(2024, 6, 3, 2, 0),
-                datetime(2024, 6, 1, 0, 0),
-                datetime(2024, 6, 1, 0, 0),
-            ],
-            "date_precision": ["datetime", "datetime", "datetime", "date", "month"],
-        }
-    )
-    heat = heat_map_from_frame(frame, "when", what="assaults")
-    assert heat.available and heat.n_used == 3
-    assert heat.counts[5, 23] == 2 and heat.counts[0, 2] == 1 and heat.counts.sum() == 3
-    assert heat.excluded == {"date": 1, "month": 1}
-    assert heat.peak_hour == 23 and heat.peak_weekday == 5
-    # The weekday totals use every record precise to the day (the date one too).
-    assert heat.weekday_totals == [1, 0, 0, 0, 0, 3, 0] and heat.n_weekday == 4
-    assert any("2 of 5 assaults" in w for w in heat.warnings)
-    json.dumps(heat.to_json(), allow_nan=False)
-    assert heat.tables["heat_map"].height == 7 * 24
-
-
-def test_heat_map_unavailable_without_times() -> None:
-    frame = pl.DataFrame(
-        {"when": [datetime(2024, 1, 1), datetime(2024, 2, 1)], "date_precision": ["month"] * 2}
-    )
-    heat = heat_map_from_frame(frame, "when", what="homicides")
-    assert not heat.available
-    assert "month" in heat.reason and "hour" in heat.reason
-    empty = heat_map_from_frame(frame.clear(), "when", what="homicides")
-    assert not empty.available and empty.reason
-
-
-def _daily(start: date, days: int, per_day: int) -> pl.DataFrame:
-    when = [datetime.combine(start + timedelta(days=d), datetime.min.time()) for d in range(days)]
-    return pl.DataFrame(
-        {"when": [w for w in when for _ in range(per_day)], "date_precision": "date"}
-    )
-
-
-def test_seasonality_even_by_day_shows_no_evidence() -> None:
-    # Two events every day for two years: months differ only by their length.
-    season = seasonality_from_frame(_daily(date(2022, 1, 1), 731, 2), "when")
-    assert season.available and season.p_value is not None and season.p_value > 0.99
-    assert season.verdict == "no evidence that counts vary by month of the year"
-    by_month = season.tables["by_month"]
-    feb = by_month.filter(pl.col("month") == 2).row(0, named=True)
-    assert feb["days"] == 28 * 2 and feb["expected"] == feb["observed"]
-
-
-def test_seasonality_finds_a_summer_peak() -> None:
-    base = _daily(date(2022, 1, 1), 730, 1)
-    june = _daily(date(2022, 6, 1), 30, 3)
-    season = seasonality_from_frame(pl.concat([base, june]), "when", what="assaults")
-    assert season.peak_month == 6
-    assert season.verdict.startswith("strong evidence") and "Jun" in season.verdict
-
-
-def test_seasonality_needs_a_year_and_drops_year_precision() -> None:
-    frame = pl.concat(
-        [
-            _daily(date(2024, 1, 1), 90, 1),
-            pl.DataFrame({"when": [datetime(2023, 1, 1)], "date_precision": ["year"]}),
-        ]
-    )
-    season = seasonality_from_frame(frame, "when")
-    assert season.excluded == {"year": 1} and season.n_used == 90
-    assert season.p_value is None and "too little data" in season.verdict
-
+from harmwatch.analysis.temporal import VIOLENCE_GROUPS, hour_weekday, temporal_patterns
 
 # --- The scenario ---------------------------------------------------------------------------
 
