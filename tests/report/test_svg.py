@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from harmwatch.report import svg
-from harmwatch.report._svgkit import fmt_num, nice_ticks, spread_labels
 
 NS = "{http://www.w3.org/2000/svg}"
 HOURS = [f"{h:02d}" for h in range(24)]
@@ -153,14 +152,3 @@ def test_line_chart_breaks_at_gaps() -> None:
 def test_line_chart_needs_one_value_per_point() -> None:
     with pytest.raises(ValueError, match="4 time points"):
         svg.line_chart(["a", "b", "c", "d"], {"s": [1, 2]}, title="T")
-
-
-def test_numbers_and_ticks() -> None:
-    assert fmt_num(1234567) == "1,234,567"
-    assert fmt_num(-3.25) == "−3.25"
-    assert fmt_num(None) == "–"
-    assert fmt_num(float("nan")) == "–"
-    assert fmt_num(12.345) == "12.3"
-    assert nice_ticks(0, 17) == [0, 5, 10, 15, 20]
-    assert nice_ticks(0, 0.9)[-1] >= 0.9
-    assert spread_labels([10, 11, 50], 12, 0, 100) == [10, 22, 50]
