@@ -119,6 +119,27 @@ def test_decisions_applied() -> None:
     ]
 
 
+def test_deaths_at_one_institution_are_not_linked_by_their_address() -> None:
+    # Two natural deaths at one care home, a fortnight apart, certified by the home's nurse:
+    # an ordinary fortnight, not a series. Their shared address is no evidence (every death
+    # there has it), so distance is neutral; with a rare shared MO they do link.
+    home = {"kind": "death", "what": "natural", "x": 500.0, "y": 500.0,
+            "location_type": "care_home", "practitioner_id": "N1", "victim_sex": "f",
+            "victim_age_band": 6}  # fmt: skip
+    rows = [home | {"record_id": "D1", "day": 10.0}, home | {"record_id": "D2", "day": 20.0}]
+    plain = _cases(rows).with_columns(pl.lit("CH1").alias("institution_id"))
+    result = link_series(plain)
+    pair = result.tables["pairs"].row(0, named=True)
+    assert pair["distance"] == "same institution" and pair["lr_distance"] == 0.0
+    assert not result.active
+    # Without the institution (e.g. two homes next door) the same pair links at 3.0.
+    assert link_series(plain.drop("institution_id")).active
+    marked = plain.with_columns(pl.lit(["insulin", "night"]).alias("codes"))
+    background = _toy().with_columns(pl.lit(None, dtype=pl.String).alias("institution_id"))
+    both = link_series(pl.concat([marked, background], how="diagonal_relaxed"))
+    assert ["death|police|D1", "death|police|D2"] in [s.case_keys for s in both.active]
+
+
 def test_train_model_needs_enough_pairs() -> None:
     features = pl.DataFrame({f: ["missing"] * 30 for f in DEFAULT_LOG10_LR})
     linked = np.zeros(30, dtype=bool)
@@ -170,12 +191,29 @@ def test_scenario_planted_series_recovered(
     assert quality["false_series_per_1000_cases"] <= 10.0
 
 
-def test_scenario_default_finds_assault_series(
+def test_scenario_default_finds_both_series(
     scenario_store: Engine, scenario_truth: dict[str, Any]
 ) -> None:
+    """By default natural deaths are compared only when they share an MO code with another
+    case: the death series (three of its deaths recorded natural) is found whole, and no
+    other natural death is a case."""
     result = series_linkage(scenario_store)
-    assault = set(_planted(scenario_truth)[1])
-    assert assault in [set(s.case_keys) for s in result.active]
+    planted = _planted(scenario_truth)
+    assault = set(planted[1])
+    found = [set(s.case_keys) for s in result.active]
+    assert assault in found and set(planted[0]) in found
+    cases = result.tables["cases"]
+    natural = cases.filter(pl.col("what") == "natural")["case"].to_list()
+    assert set(natural) <= set(planted[0]) and len(natural) == 3
+    quality = linkage_quality(
+        result.tables["pairs"], [s.case_keys for s in result.active], planted, result.cases
+    )
+    assert quality["pair_recall"] == 1.0
+    assert quality["pair_precision"] >= 0.9
+    assert quality["auc"] >= 0.99
+    assert quality["false_series_per_1000_cases"] <= 5.0
+    without = series_linkage(scenario_store, natural_sharing_mo=False)
+    assert without.cases == result.cases - 3
     assert any("not linked" in w for w in result.warnings)
     series = next(s for s in result.active if set(s.case_keys) == assault)
     assert "glass_to_neck" in {c["code"] for c in series.shared_codes}

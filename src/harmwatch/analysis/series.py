@@ -98,14 +98,52 @@ def _known(column: str) -> pl.Expr:
     return pl.when(value.is_in(_UNKNOWN)).then(None).otherwise(value).alias(column)
 
 
-def load_cases(engine: Engine, *, include_natural: bool = False) -> pl.DataFrame:
+_DEATH_COLUMNS = [
+    "death_id", "source", "date_of_death", "classification", "place_type", "date_of_birth",
+    "age", "sex", "practitioner_id", "institution_id", "easting", "northing", "area_code",
+    "mo",
+]  # fmt: skip
+
+
+def _death_cases(deaths: pl.DataFrame, deceased: pl.DataFrame) -> pl.DataFrame:
+    """Deaths as cases (the columns of :func:`load_cases`)."""
+    d_age = pl.coalesce(
+        pl.col("age"),
+        ((pl.col("date_of_death") - pl.col("date_of_birth")).dt.total_days() / 365.25)
+        .floor().cast(pl.Int64),
+    )  # fmt: skip
+    return deaths.join(deceased, on=["source", "death_id"], how="left").select(
+        pl.lit("death").alias("kind"), "source", pl.col("death_id").alias("record_id"),
+        pl.col("date_of_death").alias("date"),
+        (pl.col("date_of_death").cast(pl.Datetime("us")).dt.epoch("s") / 86_400.0 + 0.5)
+        .alias("day"),
+        pl.col("classification").alias("what"), "area_code",
+        pl.col("easting").alias("x"), pl.col("northing").alias("y"), _codes("mo"),
+        pl.lit(None, dtype=pl.String).alias("weapon"),
+        pl.col("place_type").replace_strict(_PLACE_TO_LOCATION, default=None,
+                                            return_dtype=pl.String).alias("location_type"),
+        _known("sex").alias("victim_sex"), _age_band(d_age),
+        "practitioner_id", "institution_id",
+        pl.lit([], dtype=pl.List(pl.String)).alias("suspects"),
+        pl.concat_list(pl.col("person_id")).list.drop_nulls().alias("victims"),
+        pl.lit(False).alias("charged"),
+    )  # fmt: skip
+
+
+def load_cases(
+    engine: Engine, *, include_natural: bool = False, natural_sharing_mo: bool = True
+) -> pl.DataFrame:
     """The cases to compare, one row each, from the store.
 
     Serious violence (:data:`SERIOUS_VIOLENCE`) and deaths classified
-    :data:`DEATH_CLASSES` (with ``include_natural``, also natural deaths outside
-    hospital and hospice). Persons are the linkage's ``person_id`` where
-    ``harmwatch link`` has run, else the police's own ``person_ref``. Ethnicity
-    is not read.
+    :data:`DEATH_CLASSES`; with ``include_natural``, also every natural death
+    outside hospital and hospice; otherwise (``natural_sharing_mo``, default)
+    those natural deaths outside hospital that carry an MO code also carried by
+    one of the other cases: a death recorded as natural that the police noted
+    an MO for, and the same MO as a suspicious or violent case, is exactly
+    where a series hides (Shipman's, Letby's). Persons are the linkage's
+    ``person_id`` where ``harmwatch link`` has run, else the police's own
+    ``person_ref``. Ethnicity is not read.
 
     Returns
     -------
@@ -113,7 +151,8 @@ def load_cases(engine: Engine, *, include_natural: bool = False) -> pl.DataFrame
         ``case``, ``kind``, ``source``, ``record_id``, ``date``, ``day`` (days
         since 1970), ``what``, ``area_code``, ``x``, ``y``, ``codes`` (MO codes),
         ``weapon``, ``location_type``, ``victim_sex``, ``victim_age_band`` (index
-        into :data:`AGE_BAND_STARTS`), ``practitioner_id``, ``suspects``,
+        into :data:`AGE_BAND_STARTS`), ``practitioner_id``, ``institution_id``
+        (deaths at an institution), ``suspects``,
         ``victims`` (person keys), ``charged``, ``linked`` (persons from linkage).
     """
     from harmwatch.linkage.persons import person_assignments
@@ -180,48 +219,33 @@ def load_cases(engine: Engine, *, include_natural: bool = False) -> pl.DataFrame
             pl.col("easting").alias("x"), pl.col("northing").alias("y"), _codes("mo"),
             _known("weapon"), _known("location_type"), "victim_sex", "victim_age_band",
             pl.lit(None, dtype=pl.String).alias("practitioner_id"),
+            pl.lit(None, dtype=pl.String).alias("institution_id"),
             pl.col("suspects").fill_null([]), pl.col("victims").fill_null([]),
             (pl.col("outcome") == "charged").fill_null(False).alias("charged"),
         )
     )  # fmt: skip
     d_t = kind_tables["deaths"].c
+    outside = d_t.place_type.is_(None) | d_t.place_type.notin_(("hospital", "hospice"))
     wanted: ColumnElement[bool] = d_t.classification.in_(DEATH_CLASSES)
     if include_natural:
-        wanted = wanted | (
-            (d_t.classification == "natural")
-            & (d_t.place_type.is_(None) | d_t.place_type.notin_(("hospital", "hospice")))
-        )
-    deaths = read_kind(
-        engine, "deaths",
-        columns=["death_id", "source", "date_of_death", "classification", "place_type",
-                 "date_of_birth", "age", "sex", "practitioner_id", "easting", "northing",
-                 "area_code", "mo"],
-        where=wanted,
-    )  # fmt: skip
+        wanted = wanted | ((d_t.classification == "natural") & outside)
     deceased = persons.filter(pl.col("kind") == "deaths").select(
         "source", pl.col("record_id").alias("death_id"), "person_id"
     )
-    d_age = pl.coalesce(
-        pl.col("age"),
-        ((pl.col("date_of_death") - pl.col("date_of_birth")).dt.total_days() / 365.25)
-        .floor().cast(pl.Int64),
-    )  # fmt: skip
-    death_cases = deaths.join(deceased, on=["source", "death_id"], how="left").select(
-        pl.lit("death").alias("kind"), "source", pl.col("death_id").alias("record_id"),
-        pl.col("date_of_death").alias("date"),
-        (pl.col("date_of_death").cast(pl.Datetime("us")).dt.epoch("s") / 86_400.0 + 0.5)
-        .alias("day"),
-        pl.col("classification").alias("what"), "area_code",
-        pl.col("easting").alias("x"), pl.col("northing").alias("y"), _codes("mo"),
-        pl.lit(None, dtype=pl.String).alias("weapon"),
-        pl.col("place_type").replace_strict(_PLACE_TO_LOCATION, default=None,
-                                            return_dtype=pl.String).alias("location_type"),
-        _known("sex").alias("victim_sex"), _age_band(d_age),
-        "practitioner_id",
-        pl.lit([], dtype=pl.List(pl.String)).alias("suspects"),
-        pl.concat_list(pl.col("person_id")).list.drop_nulls().alias("victims"),
-        pl.lit(False).alias("charged"),
-    )  # fmt: skip
+    death_cases = _death_cases(read_kind(engine, "deaths", columns=_DEATH_COLUMNS, where=wanted),
+                               deceased)  # fmt: skip
+    if not include_natural and natural_sharing_mo:
+        natural = _death_cases(
+            read_kind(
+                engine, "deaths", columns=_DEATH_COLUMNS,
+                where=(d_t.classification == "natural") & outside & d_t.mo.is_not(None),
+            ),
+            deceased,
+        )  # fmt: skip
+        seen = pl.concat([occ_cases.select("codes"), death_cases.select("codes")])
+        known = seen["codes"].explode().drop_nulls().unique().to_list()
+        shares = pl.col("codes").list.eval(pl.element().is_in(known)).list.any()
+        death_cases = pl.concat([death_cases, natural.filter(shares)])
     frame = pl.concat([occ_cases, death_cases], how="vertical_relaxed")
     return frame.with_columns(
         pl.concat_str(["kind", "source", "record_id"], separator="|").alias("case"),
@@ -678,6 +702,7 @@ def series_linkage(
     engine: Engine,
     *,
     include_natural: bool = False,
+    natural_sharing_mo: bool = True,
     threshold: float = DEFAULT_THRESHOLD,
     model: PairModel | None = None,
     max_km: float = 5.0,
@@ -690,11 +715,16 @@ def series_linkage(
     engine : Engine
         The store.
     include_natural : bool
-        Also compare natural deaths outside hospital and hospice.
+        Also compare every natural death outside hospital and hospice.
+    natural_sharing_mo : bool
+        Without ``include_natural``: compare the natural deaths outside
+        hospital that share an MO code with another case (default).
     threshold, model, max_km, max_days
         As :func:`link_series`.
     """
-    cases = load_cases(engine, include_natural=include_natural)
+    cases = load_cases(
+        engine, include_natural=include_natural, natural_sharing_mo=natural_sharing_mo
+    )
     result = link_series(
         cases,
         threshold=threshold,

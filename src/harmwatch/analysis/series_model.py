@@ -84,6 +84,7 @@ DEFAULT_LOG10_LR: dict[str, dict[str, float]] = {
     },
     "distance": {
         "missing": 0.0,
+        "same institution": 0.0,
         "< 0.5 km": 1.0,
         "0.5-2 km": 0.6,
         "2-5 km": 0.0,
@@ -172,9 +173,11 @@ def pair_features(
     idf = dict(zip(freq["code"].to_list(), freq["idf"].to_list(), strict=True))
     share = dict(zip(freq["code"].to_list(), freq["share"].to_list(), strict=True))
     practitioner_cases = cases.group_by("practitioner_id").agg(pl.len().alias("n_prac"))
+    if "institution_id" not in cases.columns:
+        cases = cases.with_columns(pl.lit(None, dtype=pl.String).alias("institution_id"))
     side = cases.join(practitioner_cases, on="practitioner_id", how="left").select(
         "i", "x", "y", "day", "codes", "weapon", "location_type", "victim_sex",
-        "victim_age_band", "suspects", "victims", "practitioner_id", "n_prac",
+        "victim_age_band", "suspects", "victims", "practitioner_id", "n_prac", "institution_id",
     )  # fmt: skip
     a = side.rename({c: f"{c}_a" for c in side.columns if c != "i"})
     b = side.rename({c: f"{c}_b" for c in side.columns if c != "i"}).rename({"i": "j"})
@@ -232,6 +235,9 @@ def pair_features(
         .alias("mo"),
         pl.when(pl.col("distance_km").is_null())
         .then(pl.lit("missing"))
+        .when(pl.col("institution_id_a").is_not_null()
+              & (pl.col("institution_id_a") == pl.col("institution_id_b")))
+        .then(pl.lit("same institution"))
         .otherwise(_bin(pl.col("distance_km"), [0.5, 2, 5, 15],
                         ["< 0.5 km", "0.5-2 km", "2-5 km", "5-15 km", ">= 15 km"]))
         .alias("distance"),

@@ -23,7 +23,10 @@ def _options(function: Any) -> Any:
         "--natural",
         "include_natural",
         is_flag=True,
-        help="Also compare natural deaths outside hospital and hospice.",
+        help=(
+            "Also compare every natural death outside hospital and hospice (by default only "
+            "those sharing an MO code with another case)."
+        ),
     )(function)
     function = click.option(
         "--threshold",
