@@ -20,7 +20,9 @@ for every source (agency) and kind of data:
   before the as-of date (default: the newest main date in the store).
 
 Completeness counts are computed in the database (portable SQL, the same on
-SQLite and PostgreSQL); monthly counts from the main date column in Polars.
+SQLite and PostgreSQL; :mod:`.completeness`); monthly counts and gaps from the
+main date column in Polars (:mod:`.coverage_gaps`). :data:`KEY_FIELDS` and
+:func:`monthly_gaps` are re-exported here.
 
 References
 ----------
@@ -39,99 +41,15 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, and_, case, func, or_, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Engine, func, select
 
+from harmwatch.analysis.completeness import KEY_FIELDS, completeness
+from harmwatch.analysis.coverage_gaps import monthly_gaps
 from harmwatch.analysis.data import read_kind
 from harmwatch.contract import KINDS
-from harmwatch.store.schema import extracts, kind_tables
+from harmwatch.store.schema import extracts
 
 __all__ = ["KEY_FIELDS", "CoverageResult", "data_coverage", "monthly_gaps"]
-
-
-@dataclass(frozen=True)
-class Field:
-    """A key optional field: present when any of ``columns`` has a value.
-
-    Attributes
-    ----------
-    label : str
-        Its name in the figures.
-    columns : tuple of str
-        The kind's columns that carry it (any one is enough).
-    among : tuple of (str, str) or None
-        Only records whose column equals the value count (e.g. victims).
-    """
-
-    label: str
-    columns: tuple[str, ...]
-    among: tuple[str, str] | None = None
-
-
-_VICTIM = ("role", "victim")
-#: Key optional fields whose completeness is reported, per kind.
-KEY_FIELDS: dict[str, tuple[Field, ...]] = {
-    "police_occurrences": (
-        Field("location", ("easting",)),
-        Field("area_code", ("area_code",)),
-        Field("location_type", ("location_type",)),
-        Field("weapon", ("weapon",)),
-        Field("injury", ("injury",)),
-        Field("domestic", ("domestic",)),
-        Field("alcohol", ("alcohol",)),
-        Field("ho_code", ("ho_code",)),
-        Field("outcome", ("outcome",)),
-    ),
-    "police_people": (
-        Field("age_or_date_of_birth", ("date_of_birth", "age")),
-        Field("sex", ("sex",)),
-        Field("victim_age_or_date_of_birth", ("date_of_birth", "age"), _VICTIM),
-        Field("victim_sex", ("sex",), _VICTIM),
-        Field("ethnicity", ("ethnicity",)),
-        Field("name", ("surname",)),
-        Field("postcode", ("postcode",)),
-        Field("nhs_number", ("nhs_number",)),
-        Field("person_ref", ("person_ref",)),
-        Field("relationship_to_victim", ("relationship_to_victim",), ("role", "suspect")),
-    ),
-    "deaths": (
-        Field("location", ("easting",)),
-        Field("place_type", ("place_type",)),
-        Field("institution", ("institution_id", "institution_name")),
-        Field("age_or_date_of_birth", ("date_of_birth", "age")),
-        Field("sex", ("sex",)),
-        Field("nhs_number", ("nhs_number",)),
-        Field("cause", ("cause", "icd10")),
-        Field("practitioner_id", ("practitioner_id",)),
-    ),
-    "ed_assaults": (
-        Field("location", ("easting",)),
-        Field("area_code", ("area_code",)),
-        Field("location_description", ("assault_location_description",)),
-        Field("arrived_at", ("arrived_at",)),
-        Field("age", ("age",)),
-        Field("sex", ("sex",)),
-        Field("person_token", ("person_token",)),
-    ),
-    "council_referrals": (
-        Field("age_or_date_of_birth", ("date_of_birth", "age")),
-        Field("sex", ("sex",)),
-        Field("nhs_number", ("nhs_number",)),
-        Field("postcode", ("postcode",)),
-        Field("person_token", ("person_token",)),
-        Field("outcome", ("outcome",)),
-    ),
-    "areas": (
-        Field("population", ("population",)),
-        Field("geometry", ("geometry",)),
-        Field("parent_code", ("parent_code",)),
-    ),
-    "institutions": (
-        Field("location", ("easting",)),
-        Field("capacity", ("capacity",)),
-        Field("expected_deaths_per_year", ("expected_deaths_per_year",)),
-    ),
-}
 
 
 @dataclass
@@ -193,113 +111,6 @@ class CoverageResult:
             "coverage": self.entries,
             "warnings": list(self.warnings),
         }
-
-
-# --- pure: monthly gaps -------------------------------------------------------
-
-
-def monthly_gaps(dates: pl.DataFrame, *, min_monthly: int = 10) -> pl.DataFrame:
-    """Records per month of each group, zero-filled, and which months are gaps.
-
-    Parameters
-    ----------
-    dates : polars.DataFrame
-        ``source``, ``kind`` and ``day`` (date or date-time) per record.
-    min_monthly : int
-        A month with no record is a gap only when the group's median month
-        (over the span from its first to its last month) has at least this many.
-
-    Returns
-    -------
-    polars.DataFrame
-        ``source``, ``kind``, ``month`` (``YYYY-MM``), ``records``,
-        ``median_monthly``, ``gap`` (bool).
-
-    Examples
-    --------
-    >>> from datetime import date
-    >>> days = [date(2024, m, d) for m in (1, 2, 4) for d in range(1, 21)]
-    >>> frame = pl.DataFrame({"source": "s", "kind": "k", "day": days})
-    >>> monthly_gaps(frame).filter("gap")["month"].to_list()
-    ['2024-03']
-    """
-    keys = ["source", "kind"]
-    counted = (
-        dates.drop_nulls("day")
-        .with_columns(
-            (pl.col("day").dt.year().cast(pl.Int64) * 12 + pl.col("day").dt.month() - 1).alias("m")
-        )
-        .group_by([*keys, "m"])
-        .agg(pl.len().cast(pl.Int64).alias("records"))
-    )
-    if counted.is_empty():
-        return pl.DataFrame(
-            schema={
-                "source": pl.String,
-                "kind": pl.String,
-                "month": pl.String,
-                "records": pl.Int64,
-                "median_monthly": pl.Float64,
-                "gap": pl.Boolean,
-            }
-        )
-    grid = (
-        counted.group_by(keys)
-        .agg(pl.int_ranges(pl.col("m").min(), pl.col("m").max() + 1).first().alias("m"))
-        .explode("m")
-    )
-    full = (
-        grid.join(counted, on=[*keys, "m"], how="left")
-        .with_columns(pl.col("records").fill_null(0))
-        .with_columns(pl.col("records").median().over(keys).alias("median_monthly"))
-        .with_columns(
-            ((pl.col("records") == 0) & (pl.col("median_monthly") >= min_monthly)).alias("gap"),
-            pl.format(
-                "{}-{}",
-                (pl.col("m") // 12).cast(pl.String),
-                (pl.col("m") % 12 + 1).cast(pl.String).str.zfill(2),
-            ).alias("month"),
-        )
-        .sort([*keys, "m"])
-    )
-    return full.select(*keys, "month", "records", "median_monthly", "gap")
-
-
-# --- the store ----------------------------------------------------------------
-
-
-def _present(table: Any, columns: tuple[str, ...]) -> ColumnElement[bool]:
-    return or_(*(table.c[c].is_not(None) for c in columns))
-
-
-def _completeness(engine: Engine, kind: str) -> dict[str, dict[str, Any]]:
-    """Per source: records, mandatory and key-field completeness (shares)."""
-    spec, table = KINDS[kind], kind_tables[kind]
-    measures: list[tuple[str, str, ColumnElement[bool], ColumnElement[bool] | None]] = [
-        ("mandatory", c, table.c[c].is_not(None), None) for c in spec.required_columns
-    ]
-    for f in KEY_FIELDS.get(kind, ()):
-        among = table.c[f.among[0]] == f.among[1] if f.among else None
-        measures.append(("field", f.label, _present(table, f.columns), among))
-    columns: list[Any] = [table.c.source, func.count()]
-    for _, _, present, among in measures:
-        condition = and_(present, among) if among is not None else present
-        columns.append(func.sum(case((condition, 1), else_=0)))
-        columns.append(func.sum(case((among, 1), else_=0)) if among is not None else func.count())
-    found: dict[str, dict[str, Any]] = {}
-    with engine.connect() as connection:
-        for row in connection.execute(select(*columns).group_by(table.c.source)):
-            entry: dict[str, Any] = {
-                "records": int(row[1]),
-                "mandatory_completeness": {},
-                "field_completeness": {},
-            }
-            for i, (group, label, _, _) in enumerate(measures):
-                have, out_of = int(row[2 + 2 * i] or 0), int(row[3 + 2 * i] or 0)
-                share = round(have / out_of, 4) if out_of else None
-                entry[f"{group}_completeness"][label] = share
-            found[str(row[0])] = entry
-    return found
 
 
 def _extracts(engine: Engine) -> dict[tuple[str, str], dict[str, Any]]:
@@ -385,7 +196,7 @@ def data_coverage(
     stored = {
         (kind, source): entry
         for kind in KINDS
-        for source, entry in _completeness(engine, kind).items()
+        for source, entry in completeness(engine, kind).items()
     }
     keys = sorted(set(loads) | set(stored), key=lambda k: (list(KINDS).index(k[0]), k[1]))
     if not keys:
