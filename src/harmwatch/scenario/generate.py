@@ -125,7 +125,7 @@ def generate_scenario(
     say("areas, institutions and people")
     geo = build_geography(rng, spec)
     inst = build_institutions(rng, spec, geo)
-    persons = Persons(geo, build_name_book(rng))
+    persons = Persons(geo, build_name_book(rng), spec.weight_cap)
     persons.add_general(rng, int(spec.population * _GENERAL_POOL), tf.day0)
     night_venues = np.flatnonzero(geo.night_economy[geo.venue_area])
     hidden_venue = int(night_venues[rng.integers(0, len(night_venues))])

@@ -418,7 +418,10 @@ def _assign_people(
     c_rel = pick(
         rng, n_couples, {k: float(v) for k, v in _RELATION_DOMESTIC.items()}, codes.RELATIONSHIP
     )
-    c_weight = rng.pareto(2.2, n_couples) + 0.3
+    c_weight = rng.pareto(2.2, n_couples)
+    if persons.weight_cap is not None:  # as the people's weights: no couple with hundreds
+        c_weight = np.minimum(c_weight, persons.weight_cap)
+    c_weight = c_weight + 0.3
     low_idx = np.flatnonzero(low)
     couple = sample_people(rng, c_weight, len(low_idx))
     victim[low_idx], suspect[low_idx], relationship[low_idx] = (

@@ -285,15 +285,18 @@ def build_council(
     pid[bad] = np.where(death[pid[bad]] > t[bad] // 86_400, pid[bad], grown[0])
     outcome = rng.integers(0, len(OUTCOMES), total)
     outcome[rng.random(total) < 0.2] = -1
+    # A referral following a police occurrence of the period's last days falls
+    # after the period: it is not in the extract.
+    keep = t < frame.end_second
     return Council(
         Table(
             {
-                "t": t,
-                "service": service,
-                "concern": concern,
-                "pid": pid,
-                "outcome": outcome,
-                "protected": np.zeros(total, dtype=bool),
+                "t": t[keep],
+                "service": service[keep],
+                "concern": concern[keep],
+                "pid": pid[keep],
+                "outcome": outcome[keep],
+                "protected": np.zeros(int(keep.sum()), dtype=bool),
             }
         )
     )
