@@ -38,7 +38,7 @@ def test_judgement_model_and_apply() -> None:
     model = judgement_model()
     assert model.weights["relationship"]["strangulation"] == COMPONENTS["strangulation"][0]
     assert "network" not in UNIT_COMPONENTS["relationship"]
-    model.weights["relationship"]["harm"] = 1.5  # half its judgement points of 3
+    model.weights["relationship"]["harm"] = 2.5  # half its judgement points of 5
     frame = pl.DataFrame(
         {
             "unit_type": ["relationship", "relationship", "person"],

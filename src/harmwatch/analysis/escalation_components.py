@@ -10,8 +10,9 @@ by a logistic regression fitted on the force's own earlier data.
 ==================  ======  ===============================================================
 component           points  fires when (records before the as-of date)
 ==================  ======  ===============================================================
-frequency           1-4     1 a police occurrence in the last 12 months, at most 4
-harm                0-3     log10(1 + harm-weighted days, :mod:`.harm_index`), 12 months
+frequency           1-10    1 a police occurrence in the last 12 months up to 4, then 1
+                            more for each doubling (8: 5, 16: 6, ...), at most 10
+harm                0-5     log10(1 + harm-weighted days, :mod:`.harm_index`), 12 months
 severity_rising     4       3+ occurrences in 12 months, Spearman rho(time, harm) >= 0.5,
                             the latest at ABH harm or above
 frequency_rising    3       3+ occurrences in the last 90 days, at twice the earlier rate
@@ -69,8 +70,12 @@ __all__ = ["COMPONENTS", "UNIT_COMPONENTS", "judgement_points", "score_units"]
 
 #: Component -> (judgement points when it fires fully, what it means).
 COMPONENTS: dict[str, tuple[float, str]] = {
-    "frequency": (4.0, "police occurrences in the last 12 months (1 point each, at most 4)"),
-    "harm": (3.0, "harm-weighted severity in 12 months: log10(1 + CCHI days)"),
+    "frequency": (
+        10.0,
+        "police occurrences in the last 12 months (1 point each up to 4, then 1 more for "
+        "each doubling, at most 10)",
+    ),
+    "harm": (5.0, "harm-weighted severity in 12 months: log10(1 + CCHI days), at most 5"),
     "severity_rising": (4.0, "severity rising over 3+ occurrences, latest ABH or worse"),
     "frequency_rising": (3.0, "3+ occurrences in 90 days, at twice the earlier rate"),
     "strangulation": (4.0, "non-fatal strangulation"),
@@ -155,10 +160,12 @@ def score_units(history: History, as_of: date, unit_type: str | None = None) -> 
     faster = (pl.col("n90") >= 3) & (
         pl.col("n90") / _RECENT >= 2 * (pl.col("n") - pl.col("n90")) / (_YEAR - _RECENT)
     )
-    harm_points = (pl.col("harm_sum") + 1).log10().clip(0, 3).round(1)
+    harm_points = (pl.col("harm_sum") + 1).log10().clip(0, 5).round(1)
+    n = pl.col("n").cast(pl.Float64)
+    frequency_points = pl.when(n <= 4).then(n).otherwise(4 + (n / 4).log(2)).clip(0, 10).round(1)
     relationship = pl.col("unit_type") == "relationship"
     parts = [
-        _fired(year, "frequency", pl.col("n").clip(0, 4)),
+        _fired(year, "frequency", frequency_points),
         _fired(year, "harm", harm_points, pl.col("harm") > 0),
         _fired(year, "severity_rising", judgement_points("severity_rising"), rising),
         _fired(

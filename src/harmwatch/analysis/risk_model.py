@@ -155,10 +155,11 @@ def training_dates(
 
 
 def _rows(history: History, day: date, horizon_days: int) -> pl.DataFrame:
-    """Training rows at ``day``: unit, components as fractions of their points, ``y``."""
+    """Training rows at ``day``, grouped: ``unit_type``, the components as fractions of
+    their judgement points, ``n`` (units) and ``y`` (of them, with serious violence)."""
     comps = score_units(history, day)
     if comps.height == 0:
-        return pl.DataFrame(schema={"unit_type": pl.String, "unit": pl.String, "y": pl.Int32})
+        return pl.DataFrame(schema={"unit_type": pl.String, "n": pl.UInt32, "y": pl.Int32})
     comps = comps.with_columns(
         (pl.col("points") / pl.col("component").replace_strict(
             {c: v[0] for c, v in COMPONENTS.items()}, return_dtype=pl.Float64
@@ -166,7 +167,13 @@ def _rows(history: History, day: date, horizon_days: int) -> pl.DataFrame:
     )  # fmt: skip
     wide = comps.pivot(on="component", index=_KEY, values="x").fill_null(0.0)
     positive = outcomes(history, day, horizon_days).select(*_KEY, pl.lit(1).alias("y"))
-    return wide.join(positive, on=_KEY, how="left").with_columns(pl.col("y").fill_null(0))
+    features = [c for c in wide.columns if c in COMPONENTS]
+    return (
+        wide.join(positive, on=_KEY, how="left")
+        .with_columns(pl.col("y").fill_null(0))
+        .group_by("unit_type", *features)
+        .agg(pl.len().alias("n"), pl.col("y").sum())
+    )
 
 
 def _map_fit(
@@ -241,6 +248,7 @@ def fit_model(
     for unit_type, comps in UNIT_COMPONENTS.items():
         part = rows.filter(pl.col("unit_type") == unit_type) if rows.height else rows
         positives = int(part.get_column("y").sum()) if part.height else 0
+        units = int(part.get_column("n").sum()) if part.height else 0
         fitted = positives >= min_positives
         summary.append(
             {
@@ -248,7 +256,7 @@ def fit_model(
                 "dates": len(dates),
                 "first_date": dates[0] if dates else None,
                 "last_date": dates[-1] if dates else None,
-                "rows": part.height,
+                "rows": units,
                 "positives": positives,
                 "fitted": fitted,
             }
@@ -261,7 +269,7 @@ def fit_model(
             )
             continue
         part = part.with_columns([pl.lit(0.0).alias(c) for c in comps if c not in part.columns])
-        grouped = part.group_by(list(comps)).agg(pl.len().alias("n"), pl.col("y").sum())
+        grouped = part.group_by(list(comps)).agg(pl.col("n").sum(), pl.col("y").sum())
         prior = np.array([COMPONENTS[c][0] for c in comps])
         b0, weights, se = _map_fit(
             grouped.select(comps).to_numpy().astype(float),
@@ -278,7 +286,7 @@ def fit_model(
         }
         model.intercepts[unit_type] = float(b0)
         model.notes.append(
-            f"{unit_type}s: weights fitted on {part.height} rows ({positives} with serious "
+            f"{unit_type}s: weights fitted on {units} rows ({positives} with serious "
             f"violence) at {len(dates)} dates {dates[0]} to {dates[-1]}, prior sd {prior_sd} points"
         )
     model.training = pl.DataFrame(summary)
