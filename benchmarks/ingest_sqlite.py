@@ -507,6 +507,10 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _sys_s() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_stime
+
+
 def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -531,13 +535,14 @@ class StageTimer:
             self.records.append(record)
             self.depth += 1
             began = time.perf_counter()
-            cpu = _cpu_s()
+            cpu, system = _cpu_s(), _sys_s()
             try:
                 return original(*args, **kwargs)
             finally:
                 self.depth -= 1
                 record["seconds"] = round(time.perf_counter() - began, 3)
                 record["cpu_s"] = round(_cpu_s() - cpu, 3)
+                record["sys_s"] = round(_sys_s() - system, 3)
                 record["rss_mib"] = round(_rss_mib(), 1)
                 record["peak_mib"] = round(_peak_mib(), 1)
 
@@ -560,6 +565,7 @@ class StageTimer:
             if key in index:
                 index[key]["seconds"] = round(index[key]["seconds"] + record["seconds"], 3)
                 index[key]["cpu_s"] = round(index[key]["cpu_s"] + record["cpu_s"], 3)
+                index[key]["sys_s"] = round(index[key]["sys_s"] + record["sys_s"], 3)
                 index[key]["calls"] += 1
                 index[key]["rss_mib"] = record["rss_mib"]
                 index[key]["peak_mib"] = record["peak_mib"]
@@ -1077,7 +1083,8 @@ def main(argv: list[str] | None = None) -> int:
             for stage in report["profile"]["stages"]:
                 print(
                     f"{'  ' * stage['depth']}{stage['stage']:<40} {stage['seconds']:>8.2f} s"
-                    f" cpu {stage.get('cpu_s', 0):>6.2f} s  x{stage['calls']:<3} rss {stage['rss_mib']:>7.0f}"
+                    f" cpu {stage.get('cpu_s', 0):>6.2f} s (sys {stage.get('sys_s', 0):>5.2f})"
+                    f"  x{stage['calls']:<3} rss {stage['rss_mib']:>7.0f}"
                     f"  peak {stage['peak_mib']:>7.0f} MiB"
                 )
         if args.experiments:

@@ -39,8 +39,10 @@ _HASH_BATCH = 50_000
 #: Above this many new rows, SQLite's secondary indexes are dropped and
 #: rebuilt after the insert (faster than updating them row by row).
 _REBUILD_INDEXES_ABOVE = 100_000
-#: SQLite page cache during a bulk insert (KiB; the default is 2 MiB).
-_BULK_CACHE_KIB = 262_144
+#: SQLite page cache during a bulk insert (KiB; the default is 2 MiB). With the
+#: secondary indexes rebuilt afterwards, 64 MiB does as well as 256 MiB for
+#: 1M rows and keeps the rebuild's sorter (bounded by it) 200 MB smaller.
+_BULK_CACHE_KIB = 65_536
 _DATETIME_TEXT = "%Y-%m-%d %H:%M:%S.%6f"
 
 
