@@ -3,13 +3,15 @@
 :func:`link_persons` is the whole job (``harmwatch link`` is its wrapper):
 
 1. read every person-bearing record of the store as the linkage frame
-   (:mod:`.features`);
+   (:mod:`.features`), and keep one representative of each group of records
+   with identical identities (:mod:`.dedup`; the others follow it);
 2. train a Fellegi-Sunter model without labels, or reuse the model stored
    by the last run (:mod:`.model`): a new extract links against the known
    persons without retraining unless ``retrain`` is set;
 3. score the blocked pairs with Splink (DuckDB by default, Spark on request);
 4. join pairs at or above the threshold, records sharing a ``person_token``
-   or a source's own ``person_ref``, and clerical ``same`` decisions; cut
+   or a source's own ``person_ref``, collapsed records to their
+   representative, and clerical ``same`` decisions; cut
    ``different`` decisions; persons are the connected components
    (:mod:`.clusters`);
 5. carry person ids over from the previous linkage (stable ids) and replace
@@ -49,6 +51,7 @@ from harmwatch.linkage.clusters import (
     cluster_records,
     deterministic_edges,
 )
+from harmwatch.linkage.dedup import collapse_identical
 from harmwatch.linkage.features import PERSON_KINDS, linkage_frame, record_key
 from harmwatch.linkage.model import Backend, EngineName, predict, quiet_splink, train
 from harmwatch.store.schema import link_decisions, linkage_runs, person_records
@@ -86,6 +89,9 @@ class LinkResult:
         Whether the model was trained in this run (else the stored one was used).
     records, identified : int
         Person-bearing records, and those with anything to link on.
+    scored_records : int
+        Records the model trained on and scored: one per group of identical
+        identities (the others are linked to it; see :mod:`.dedup`).
     pairs : int
         Scored pairs at or above the threshold.
     persons : int
@@ -93,7 +99,8 @@ class LinkResult:
     new_persons : int
         Persons whose id was given out in this run.
     deterministic_links, forced_links, cut_links : int
-        Edges from tokens and person references; added by ``same`` and
+        Edges from tokens, person references and collapsed identical
+        identities; added by ``same`` and
         removed by ``different`` decisions.
     conflicts : list of (str, str)
         ``different`` decisions whose records are still one person through
@@ -108,6 +115,7 @@ class LinkResult:
     trained: bool
     records: int
     identified: int
+    scored_records: int
     pairs: int
     persons: int
     new_persons: int
@@ -219,23 +227,25 @@ def link_persons(
     started = datetime.now()
     clock = time.perf_counter()
     frame = linkage_frame(engine, key=key)
+    decisions = current_decisions(engine)
+    collapsed = collapse_identical(frame, keep_apart={uid for pair in decisions for uid in pair})
     last = latest_model(engine)
     stored = None if retrain else last
     backend = Backend(engine_name)
     try:
         with quiet_splink():
             if stored is None:
-                model = train(backend, frame, seed=seed, max_pairs=max_pairs)
+                model = train(backend, collapsed.frame, seed=seed, max_pairs=max_pairs)
             else:
                 model = stored[1]
-            pairs = predict(backend, frame, model, threshold=threshold)
+            pairs = predict(backend, collapsed.frame, model, threshold=threshold)
     finally:
         backend.close()
     clustering = cluster_records(
         frame.get_column("unique_id").to_list(),
         zip(pairs.get_column("unique_id_l"), pairs.get_column("unique_id_r"), strict=True),
-        deterministic_edges(frame),
-        current_decisions(engine),
+        deterministic_edges(frame) | set(collapsed.edges),
+        decisions,
     )
     previous = person_assignments(engine)
     previous_ids = dict(
@@ -268,6 +278,7 @@ def link_persons(
         trained=stored is None,
         records=frame.height,
         identified=int(frame.get_column("identified").sum()),
+        scored_records=collapsed.kept,
         pairs=pairs.height,
         persons=len(set(ids.values())),
         new_persons=len(new_persons),
