@@ -129,6 +129,25 @@ def test_good_dates_and_date_times() -> None:
     ]
 
 
+@pytest.mark.parametrize("fraction", [True, False], ids=["with-fractions", "without"])
+def test_date_time_layouts_with_and_without_fractional_seconds(fraction: bool) -> None:
+    # The fractional-seconds work is skipped when no value has a '.': both
+    # ways, every ISO layout parses the same and a truncated one is refused.
+    values = ["2021-06-01", "2021-06-01T10:20", "2021-06-01 10:20:30", "2021-06-01T10"]
+    if fraction:
+        values.append("2021-06-01T10:20:30.250")
+    result = check(
+        "police_occurrences",
+        [OCCURRENCE | {"occurrence_id": f"A{i}", "occurred_from": v} for i, v in enumerate(values)],
+    )
+    assert [(p[0], p[1], p[2]) for p in problems(result)] == [(5, "occurred_from", "2021-06-01T10")]
+    day = datetime(2021, 6, 1)
+    expected = [day, day.replace(hour=10, minute=20), day.replace(hour=10, minute=20, second=30)]
+    if fraction:
+        expected.append(day.replace(hour=10, minute=20, second=30))
+    assert result.clean.get_column("occurred_from").to_list() == expected
+
+
 def test_unknown_codes_are_errors_never_coerced_and_case_is_ignored() -> None:
     result = check(
         "police_occurrences",

@@ -52,16 +52,24 @@ def errors_where(
     )
 
 
-def parse_datetime(raw: pl.Expr, with_offsets: bool) -> tuple[pl.Expr, pl.Expr]:
-    """Parse ISO 8601 text; return (datetime, had a time of day)."""
-    norm = raw.str.replace("T", " ", literal=True).str.replace(r"\.\d+", "")
+def parse_datetime(
+    raw: pl.Expr, with_offsets: bool, with_fractions: bool = True
+) -> tuple[pl.Expr, pl.Expr]:
+    """Parse ISO 8601 text; return (datetime, had a time of day).
+
+    ``with_offsets`` / ``with_fractions``: whether any value may carry a UTC
+    offset / fractional seconds (the work for them is skipped otherwise).
+    """
+    norm = raw.str.replace("T", " ", literal=True)
+    if with_fractions:
+        norm = norm.str.replace(r"\.\d+", "")
     length = norm.str.len_chars()
     has_time = length > 10
+    # "YYYY-MM-DD" gets " 00:00:00" and "YYYY-MM-DD HH:MM" gets ":00": the
+    # tail of " 00:00:00" from position length - 10 (one concatenation).
     padded = (
-        pl.when(length == 10)
-        .then(norm + " 00:00:00")
-        .when(length == 16)
-        .then(norm + ":00")
+        pl.when(length.is_in([10, 16]))
+        .then(norm + pl.lit(" 00:00:00").str.slice(length - 10))
         .otherwise(norm)
     )
     local = padded.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
@@ -127,8 +135,11 @@ def column_checks(
     unparsed = raw.is_not_null() & value.is_null()
     parsed: pl.Expr
     if spec.type == "datetime":
-        with_offsets = bool(frame.select(raw.str.contains(r"(Z|[+-]\d\d:?\d\d)$").any()).item())
-        parsed, _ = parse_datetime(raw, with_offsets)
+        with_offsets, with_fractions = frame.select(
+            raw.str.contains(r"(Z|[+-]\d\d:?\d\d)$").any().alias("offsets"),
+            raw.str.contains(".", literal=True).any().alias("fractions"),
+        ).row(0)
+        parsed, _ = parse_datetime(raw, bool(with_offsets), bool(with_fractions))
         checks += _date_checks(name, unparsed, value, now, "date-time (YYYY-MM-DDTHH:MM)")
     elif spec.type == "date":
         text = pl.when(raw.str.ends_with(" 00:00:00")).then(raw.str.slice(0, 10)).otherwise(raw)
