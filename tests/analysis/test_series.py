@@ -151,8 +151,19 @@ def test_train_model_needs_enough_pairs() -> None:
         np.concatenate([linked, np.zeros(30, dtype=bool)]),
         np.concatenate([np.zeros(30, dtype=bool), np.ones(30, dtype=bool)]),
     )
-    assert model.trained and model.log10_lr["distance"]["< 0.5 km"] > 1.0
+    # 22 of 22 linked pairs near, 0 of 30 unlinked: shrunk towards the pooled share (10
+    # pseudo-pairs), log10((22 + 10 x 22/52) / 32 / ((10 x 22/52) / 40)) = 0.889.
+    assert model.trained and model.log10_lr["distance"]["< 0.5 km"] == pytest.approx(0.889)
+    assert model.log10_lr["distance"]["2-5 km"] == 0.0  # seen in neither class: neutral
     assert model.log10_lr["shared_person"] == DEFAULT_LOG10_LR["shared_person"]
+    # Linked and unlinked pairs alike in every feature: nothing to learn, hand-set ratios.
+    rng = np.random.default_rng(0)
+    alike = pl.DataFrame({f: ["missing"] * 400 for f in DEFAULT_LOG10_LR}).with_columns(
+        pl.Series("distance", rng.choice(["< 0.5 km", ">= 15 km"], 400))
+    )
+    same = rng.random(400) < 0.2
+    fallback = train_model(alike, same, ~same)
+    assert not fallback.trained and "no behavioural consistency" in fallback.note
 
 
 def test_pair_auc_known_answers() -> None:

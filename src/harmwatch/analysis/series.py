@@ -48,6 +48,7 @@ from harmwatch.analysis.series_result import (
     SeriesResult,
     build_series,
 )
+from harmwatch.analysis.series_training import training_pairs
 
 __all__ = [
     "AGE_BAND_STARTS",
@@ -108,12 +109,8 @@ def link_series(
     freq = code_frequencies(cases)
     features = pair_features(cases, pairs, freq)
     if model is None:
-        charged = cases["charged"].to_numpy()
-        named = (cases["suspects"].list.len() > 0).to_numpy()
-        i, j = features["i"].to_numpy(), features["j"].to_numpy()
-        solved = charged[i] & charged[j] & named[i] & named[j]
-        same = (features["shared_person"] == "same suspect").to_numpy()
-        model = train_model(features, solved & same, solved & ~same)
+        training, linked, unlinked = training_pairs(cases, freq)
+        model = train_model(training, linked, unlinked)
     key_array = np.asarray(keys, dtype=object)
     scored = model.score(features).with_columns(
         pl.Series("case_a", key_array[features["i"].to_numpy()].tolist(), dtype=pl.String),

@@ -56,6 +56,11 @@ __all__ = [
 
 #: Fewer solved linked pairs than this and the hand-set ratios are used.
 MIN_LINKED_PAIRS = 20
+#: Learnt log10 likelihood ratios are clipped to +/- this.
+MAX_LOG10_LR = 2.0
+#: Learnt ratios are used only when they tell held-out linked from unlinked pairs apart
+#: at least this well (ROC AUC).
+MIN_HELD_OUT_AUC = 0.6
 
 #: Share of MO-bearing cases at or under which a code is "rare", and "uncommon".
 RARE_SHARE, UNCOMMON_SHARE = 0.05, 0.15
@@ -330,26 +335,41 @@ def train_model(
     unlinked: ArrayLike,
     *,
     min_linked: int = MIN_LINKED_PAIRS,
-    smoothing: float = 1.0,
+    smoothing: float = 10.0,
+    min_auc: float = MIN_HELD_OUT_AUC,
+    seed: int = 0,
 ) -> PairModel:
     """Naive-Bayes log10 likelihood ratios learnt from solved pairs (Porter 2016).
 
-    For each feature and bin, ``log10 (n_L(bin) + a) / (N_L + aK)`` minus the
-    same for the unlinked pairs (Laplace smoothing ``a``, ``K`` bins); bins
-    missing in the data keep ratio 0. ``shared_person`` keeps its hand-set
-    ratios (it is what defines the training links).
+    For each feature and bin, ``log10 p_L(bin) / p_U(bin)`` with
+    ``p_C(bin) = (n_C(bin) + a pi(bin)) / (N_C + a)``: each class's share of
+    pairs in the bin, shrunk towards the pooled share ``pi(bin)`` by ``a``
+    pseudo-pairs, so a bin seen rarely pulls its ratio towards 1 (log 0), and a
+    bin seen in neither class keeps ratio 1. Ratios are clipped to
+    ``[-MAX_LOG10_LR, MAX_LOG10_LR]`` so no single feature outweighs a
+    shared named suspect. ``shared_person`` keeps its hand-set ratios (it is
+    what defines the training links).
 
     Parameters
     ----------
     features : polars.DataFrame
-        :func:`pair_features` of candidate pairs.
+        :func:`pair_features` of the training pairs (see
+        :func:`harmwatch.analysis.series_training.training_pairs`).
     linked, unlinked : array of bool
         Masks over ``features``: pairs of solved cases with the same charged
-        suspect, and pairs of solved cases with different suspects.
+        suspect, and pairs of solved cases with different suspects, drawn
+        alike (not from the blocked candidates).
     min_linked : int
         Fewer linked pairs than this: return :func:`default_model`.
     smoothing : float
-        Laplace pseudo-count ``a``.
+        Pseudo-pairs ``a`` of the shrinkage.
+    min_auc : float
+        The ratios are first learnt on a random half of the pairs and scored
+        (without ``shared_person``) on the other half; below this ROC AUC the
+        force's solved cases show no behavioural consistency to learn from,
+        and :func:`default_model` is returned (with a note saying so).
+    seed : int
+        Seed of the split.
     """
     lmask = np.asarray(linked, dtype=bool)
     umask = np.asarray(unlinked, dtype=bool)
@@ -359,17 +379,21 @@ def train_model(
             f"hand-set log10 likelihood ratios: only {n_l} solved linked pairs "
             f"(fewer than {min_linked}) to learn from"
         )
-    ratios = {f: dict(bins) for f, bins in DEFAULT_LOG10_LR.items()}
-    for feature in _TRAINED:
-        bins = list(DEFAULT_LOG10_LR[feature])
-        values = features[feature].to_numpy()
-        for name in bins:
-            if name == "missing":
-                continue
-            in_bin = values == name
-            p_l = (float((in_bin & lmask).sum()) + smoothing) / (n_l + smoothing * len(bins))
-            p_u = (float((in_bin & umask).sum()) + smoothing) / (n_u + smoothing * len(bins))
-            ratios[feature][name] = round(math.log10(p_l / p_u), 3)
+    rng = np.random.default_rng(seed)
+    fold = rng.random(len(lmask)) < 0.5
+    half = _fit(features, lmask & fold, umask & fold, smoothing)
+    held = ~fold & (lmask | umask)
+    held_scores = PairModel(half).score(features.filter(pl.Series(held)))
+    without_person = held_scores["score"].to_numpy() - held_scores["lr_shared_person"].to_numpy()
+    auc = pair_auc(without_person, lmask[held])
+    if not auc >= min_auc:
+        return default_model(
+            f"hand-set log10 likelihood ratios: the force's {n_l} solved linked pairs (same "
+            f"charged suspect) are told apart from {n_u} unlinked ones too poorly by their MO, "
+            f"place, time and victims (held-out ROC AUC {auc:.2f} < {min_auc:g}): the force's "
+            "solved cases show no behavioural consistency to learn from"
+        )
+    ratios = _fit(features, lmask, umask, smoothing)
     return PairModel(
         ratios,
         trained=True,
@@ -377,6 +401,30 @@ def train_model(
         unlinked_pairs=n_u,
         note=(
             f"learnt from the force's solved cases: {n_l} linked pairs (same charged suspect) "
-            f"and {n_u} unlinked pairs"
+            f"and {n_u} unlinked pairs (held-out ROC AUC {auc:.2f})"
         ),
     )
+
+
+def _fit(
+    features: pl.DataFrame, lmask: np.ndarray, umask: np.ndarray, smoothing: float
+) -> dict[str, dict[str, float]]:
+    """The shrunk naive-Bayes ratios of :func:`train_model` from the pairs in the masks."""
+    n_l, n_u = int(lmask.sum()), int(umask.sum())
+    ratios = {f: dict(bins) for f, bins in DEFAULT_LOG10_LR.items()}
+    for feature in _TRAINED:
+        values = features[feature].to_numpy()
+        for name in DEFAULT_LOG10_LR[feature]:
+            if name == "missing":
+                continue
+            in_bin = values == name
+            k_l, k_u = float((in_bin & lmask).sum()), float((in_bin & umask).sum())
+            pooled = (k_l + k_u) / (n_l + n_u)
+            if pooled == 0.0:
+                ratios[feature][name] = 0.0
+                continue
+            p_l = (k_l + smoothing * pooled) / (n_l + smoothing)
+            p_u = (k_u + smoothing * pooled) / (n_u + smoothing)
+            value = max(-MAX_LOG10_LR, min(MAX_LOG10_LR, math.log10(p_l / p_u)))
+            ratios[feature][name] = round(value, 3)
+    return ratios
