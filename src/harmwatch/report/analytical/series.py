@@ -181,11 +181,13 @@ def _series(doc: ReportDocument, ctx: Context, result: SeriesResult | None, reas
     basis = (
         f"learned from {model.linked_pairs} solved linked pairs in the force's own data"
         if model is not None and model.trained
-        else "hand-set (too few solved linked cases in the force's data to learn from)"
+        else "hand-set from the literature (the force's solved linked cases are too few, or "
+        "show no consistency in MO, place or time to learn from: see the cautions)"
     )
     doc.paragraph(
-        f"{result.cases} cases compared (serious violence, and deaths classified suspicious "
-        f"or unexplained); {result.pairs_scored} candidate pairs after blocking (near in space "
+        f"{result.cases} cases compared (serious violence; deaths classified suspicious or "
+        "unexplained; and deaths recorded as natural outside hospital that share an MO code "
+        f"with another case); {result.pairs_scored} candidate pairs after blocking (near in space "
         "and time, a shared rare MO code, or a shared person). Each pair is scored as a "
         "likelihood ratio from its MO overlap (weighted by how rare each code is), distance, "
         "days apart, weapon, location type, victim profile and shared persons, with ratios "
