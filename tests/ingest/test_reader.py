@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 
 from harmwatch.errors import InputFileError
-from harmwatch.ingest.reader import MAX_CELL_CHARS, ROW, read_table
+from harmwatch.ingest.reader import MAX_CELL_CHARS, ROW, read_table, rows_numbered
 from ingest._ingest_support import OCC_HEADER, occ_csv, occ_line, write
 
 
@@ -209,3 +210,17 @@ def test_xlsx_empty_rows_are_skipped_and_row_numbers_are_excels(tmp_path: Path) 
     table = read_table(path)
     assert table.frame.get_column("occurrence_id").to_list() == ["A1", "A3"]
     assert table.frame.get_column(ROW).to_list() == [2, 4]
+
+
+@pytest.mark.parametrize("order", ["file", "shuffled"])
+def test_rows_numbered_finds_exactly_the_rows_asked_for(order: str) -> None:
+    # Blank lines leave gaps in the numbers; a frame out of file order is
+    # searched the slow way. Numbers not in the frame are ignored.
+    numbers = [n for n in range(2, 2_000) if n % 7]
+    frame = pl.DataFrame({ROW: numbers, "v": [f"x{n}" for n in numbers]})
+    if order == "shuffled":
+        frame = frame.sample(fraction=1.0, shuffle=True, seed=1)
+    wanted = pl.Series([1_999, 2, 7, 14, 500, 5_000, 2, 3], dtype=pl.Int64)
+    found = rows_numbered(frame, wanted)
+    assert sorted(found.get_column(ROW).to_list()) == [2, 3, 500, 1_999]
+    assert all(v == f"x{n}" for n, v in found.iter_rows())

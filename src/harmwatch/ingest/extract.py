@@ -22,7 +22,7 @@ from harmwatch.contract import KindSpec
 from harmwatch.ingest import load
 from harmwatch.ingest.mapping import Mapping
 from harmwatch.ingest.quarantine_rows import hide_personal_values, quarantine_entries
-from harmwatch.ingest.reader import ROW, RawTable
+from harmwatch.ingest.reader import ROW, RawTable, rows_numbered
 from harmwatch.ingest.result import IngestResult, error_list
 from harmwatch.ingest.validate import ERROR_SCHEMA, Prepared, validate_parts
 from harmwatch.store.schema import kind_tables
@@ -131,7 +131,7 @@ def load_extract(
     # Only quarantined rows need their text from here on: free the rest.
     bad_numbers = errors.get_column(ROW).unique()
     raw.keep_only(bad_numbers)
-    frame = prepared.frame.filter(pl.col(ROW).is_in(bad_numbers.implode()))
+    frame = rows_numbered(prepared.frame, bad_numbers)
     quarantined = 0
     if errors.height:
         rows = quarantine_entries(spec, raw, frame, errors, hidden=options.hidden)
