@@ -111,3 +111,18 @@ def test_short_extract_uses_judgement_points(linked: tuple[Engine, Path]) -> Non
     assert not any(result.model.fitted.values())
     assert any("judgement points" in w for w in result.warnings)
     assert result.ranking.get_column("probability").is_null().all()
+
+
+def test_relationships_scored_on_their_own_history(history: History) -> None:
+    """No network ties for relationships, and a relationship's near miss is one of its
+    own occurrences (a person's other victimisations stay on the person list)."""
+    day = date(2024, 6, 1)
+    comps = score_units(history, day, "relationship")
+    assert "network" not in set(comps.get_column("component"))
+    near = comps.filter(pl.col("component") == "near_miss_victim").explode("record_ids")
+    own = history.unit_records.filter(pl.col("unit_type") == "relationship").select(
+        "unit", pl.col("record_id").alias("record_ids"), "offence_group"
+    )
+    joined = near.join(own, on=["unit", "record_ids"], how="left")
+    assert joined.height > 0
+    assert joined.get_column("offence_group").is_in(["attempted_murder", "gbh"]).all()

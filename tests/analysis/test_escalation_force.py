@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -10,7 +11,7 @@ import pytest
 from _risk_goal import goal_ranks, goal_summary, planted_couples
 from harmwatch.analysis.escalation import load_history
 from harmwatch.analysis.risk_backtest import backtest
-from harmwatch.analysis.risk_model import TrainingCache
+from harmwatch.analysis.risk_model import TrainingCache, fit_model
 from harmwatch.demo import run_demo
 from harmwatch.store.database import open_store
 
@@ -36,6 +37,11 @@ def test_planted_couples_in_top_50_at_force_scale(tmp_path: Path) -> None:
     # "twice the baseline" cannot hold on these couples (docs/risk.md); the score
     # ranks them higher on the whole.
     assert ranks.get_column("rank_score").sum() < ranks.get_column("rank_frequency").sum()
+    latest = max(c["as_of"] for c in planted_couples(data))
+    model = fit_model(history, latest, cache=cache)
+    assert model.fitted["person"] and model.fitted["place"]
+    last = model.training.get_column("last_date").max()
+    assert isinstance(last, date) and last + timedelta(days=365) <= latest
     result = backtest(history, [c["as_of"] for c in planted_couples(data)], k=50, cache=cache)
     rel = result.metrics.filter(pl.col("unit_type") == "relationship")
     auc = dict(zip(rel.get_column("model"), rel.get_column("auc"), strict=True))
