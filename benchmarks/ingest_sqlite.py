@@ -954,8 +954,11 @@ def table(report: dict[str, Any]) -> str:
         f"  peak {update['peak_rss_mib']:.0f} MiB"
         f"  ({update['result']['rows_updated']:,} updated)",
         f"CLI start-up (ingest --help)      {report['harmwatch_startup_s']:>10.2f} s",
-        f"goal: time {'met' if report['goal']['time_met'] else 'NOT met'}, "
+        f"goal: time {'met' if report['goal']['time_met'] else 'NOT met'} (wall "
+        f"{'met' if report['goal'].get('time_met_wall') else 'not met'}, CPU "
+        f"{'met' if report['goal'].get('time_met_cpu') else 'not met'}), "
         f"memory {'met' if report['goal']['memory_met'] else 'NOT met'} "
+        f"(update {'met' if report['goal'].get('update_memory_met') else 'not met'}) "
         f"-> {'yes' if report['goal']['met'] else 'no'}",
         "machine: "
         + ", ".join(
@@ -1064,8 +1067,13 @@ def main(argv: list[str] | None = None) -> int:
             "goal": {
                 "ratio_max": GOAL_RATIO,
                 "rss_max_mib": GOAL_RSS_MIB,
-                "time_met": ratio <= GOAL_RATIO,
+                # Met only when both hold: a loaded machine can slow the one-process
+                # .import more than the load and make the wall ratio look met.
+                "time_met": ratio <= GOAL_RATIO and cpu_ratio <= GOAL_RATIO,
+                "time_met_wall": ratio <= GOAL_RATIO,
+                "time_met_cpu": cpu_ratio <= GOAL_RATIO,
                 "memory_met": first["peak_rss_mib"] < GOAL_RSS_MIB,
+                "update_memory_met": runs["update"]["peak_rss_mib"] < GOAL_RSS_MIB,
             },
             "machine": machine(),
         }
