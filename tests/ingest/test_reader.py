@@ -9,7 +9,14 @@ import polars as pl
 import pytest
 
 from harmwatch.errors import InputFileError
-from harmwatch.ingest.reader import MAX_CELL_CHARS, ROW, read_table, rows_numbered
+from harmwatch.ingest.reader import (
+    MAX_CELL_CHARS,
+    ROW,
+    read_table,
+    rows_numbered,
+    scan_file,
+    sha256_of,
+)
 from ingest._ingest_support import OCC_HEADER, occ_csv, occ_line, write
 
 
@@ -224,3 +231,40 @@ def test_rows_numbered_finds_exactly_the_rows_asked_for(order: str) -> None:
     found = rows_numbered(frame, wanted)
     assert sorted(found.get_column(ROW).to_list()) == [2, 3, 500, 1_999]
     assert all(v == f"x{n}" for n, v in found.iter_rows())
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("plain.csv", "a,b\n1,x\n2,y\n"),
+        ("bom_crlf.csv", "\ufeffa,b\r\n1,x\r\n\r\n2,y\r\n"),
+        ("quoted_newline.csv", 'a,b\n1,"two\nlines"\n2,"say ""hi"""\n'),
+        ("ragged.csv", "a,b\n1,x\n2\n3,z,extra\n4,w\n"),
+        ("unclosed.csv", 'a,b\n1,"x\n2,y\n'),
+        ("accents.csv", "a,b\n1,Zoë\n2,São Paulo\n"),
+        ("latin1.csv", "a,b\n1,Zo\xeb\n".encode("latin-1")),
+        ("header_only.csv", "a,b\n"),
+        ("looks_compressed.csv.gz", "a,b\n1,x\n"),  # a name is not a format
+    ],
+)
+def test_parsing_in_place_reads_the_same_as_from_memory(
+    tmp_path: Path, name: str, content: str | bytes
+) -> None:
+    path = write(tmp_path, content, name)
+    scan = scan_file(path)
+    assert scan.sha256 == sha256_of(path)
+    in_memory, in_place = read_table(path), read_table(path, scan=scan)
+    assert in_place.frame.equals(in_memory.frame)
+    assert in_place.bad_rows == in_memory.bad_rows
+    assert (in_place.encoding, in_place.warnings) == (in_memory.encoding, in_memory.warnings)
+    assert in_place.sha256 == in_memory.sha256
+
+
+def test_scan_file_tells_utf8_bom_and_quotes(tmp_path: Path) -> None:
+    scan = scan_file(write(tmp_path, "\ufeffa,b\n1,x\n2,é\n", "u.csv"))
+    assert (scan.bom, scan.utf8, scan.quotes_even) == (True, True, True)
+    scan = scan_file(write(tmp_path, "a,b\n1,x\n", "a.csv"))
+    assert (scan.bom, scan.utf8, scan.quotes_even) == (False, True, True)
+    scan = scan_file(write(tmp_path, b"a,b\n1,\xe9\n", "l.csv"))
+    assert (scan.bom, scan.utf8) == (False, False)
+    assert not scan_file(write(tmp_path, 'a,b\n1,"x\n', "q.csv")).quotes_even

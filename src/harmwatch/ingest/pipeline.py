@@ -21,7 +21,7 @@ from harmwatch.ingest import load
 from harmwatch.ingest.extract import ExtractOptions, load_extract
 from harmwatch.ingest.mapping import Mapping
 from harmwatch.ingest.quarantine_rows import personal_file_columns
-from harmwatch.ingest.reader import ROW, RawTable, read_table, sha256_of
+from harmwatch.ingest.reader import ROW, RawTable, read_table, scan_file
 from harmwatch.ingest.result import ERRORS_SHOWN, IngestResult
 from harmwatch.ingest.validate import derive_involvement_ids, match_columns, prepare
 
@@ -97,7 +97,10 @@ def ingest_file(
     if len(source) > _SOURCE_MAX:
         raise HarmWatchError(f"source name {source[:40]!r}...: at most {_SOURCE_MAX} characters")
     mapping_sha = mapping.sha256 if mapping else None
-    digest = sha256_of(path) if path.is_file() else None
+    # One pass over the file: its digest, and what the reader needs to parse
+    # it where it lies.
+    scan = scan_file(path) if path.is_file() else None
+    digest = scan.sha256 if scan else None
     if digest is not None:
         # The very same file loaded before with the same settings: say so
         # without reading it again.
@@ -108,7 +111,7 @@ def ingest_file(
             if earlier is not None:
                 return _already_loaded(connection, earlier, path, digest, source)
     say(f"reading {path}")
-    raw = read_table(path, sheet=sheet or (mapping.sheet if mapping else None), sha256=digest)
+    raw = read_table(path, sheet=sheet or (mapping.sheet if mapping else None), scan=scan)
     try:
         frame = _table_frame(raw, spec)
         notes: list[str] = []

@@ -130,6 +130,62 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What one pass over a file's bytes tells (see :func:`scan_file`).
+
+    Attributes
+    ----------
+    sha256 : str
+        SHA-256 hex digest of the bytes.
+    bom : bool
+        Whether the file starts with a UTF-8 byte-order mark.
+    utf8 : bool
+        Whether the bytes are valid UTF-8 (ASCII included).
+    quotes_even : bool
+        Whether the file has an even number of ``"`` (well-formed quoting
+        pairs every quote).
+    """
+
+    sha256: str
+    bom: bool
+    utf8: bool
+    quotes_even: bool
+
+
+def scan_file(path: Path) -> FileScan:
+    """One pass over ``path`` in blocks: its digest, and what the CSV reader
+    needs to know before parsing the file where it lies (without first
+    reading it all into memory)."""
+    digest = hashlib.sha256()
+    quotes = 0
+    bom = False
+    utf8 = True
+    decoder: codecs.IncrementalDecoder | None = None
+    with path.open("rb") as handle:
+        for number, block in enumerate(iter(lambda: handle.read(1 << 24), b"")):
+            digest.update(block)
+            quotes += block.count(b'"')
+            if number == 0:
+                bom = block.startswith(_BOM)
+            if not utf8 or (decoder is None and block[3 if bom and not number else 0 :].isascii()):
+                continue  # ASCII so far is valid UTF-8, and leaves no partial character
+            decoder = decoder or codecs.getincrementaldecoder("utf-8")()
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8 and decoder is not None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return FileScan(digest.hexdigest(), bom, utf8, quotes % 2 == 0)
+
+
 #: File signatures of things people send instead of a table.
 _SIGNATURES = (
     (b"\x89PNG", "a PNG image"),
@@ -174,7 +230,13 @@ def sniff_format(path: Path, head: bytes) -> str:
     return "csv"
 
 
-def read_table(path: Path, *, sheet: str | None = None, sha256: str | None = None) -> RawTable:
+def read_table(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    sha256: str | None = None,
+    scan: FileScan | None = None,
+) -> RawTable:
     """Read ``path`` as a table of text cells.
 
     Parameters
@@ -186,6 +248,9 @@ def read_table(path: Path, *, sheet: str | None = None, sha256: str | None = Non
         The XLSX sheet to read.
     sha256 : str, optional
         The file's digest when the caller has it already.
+    scan : FileScan, optional
+        The file's :func:`scan_file` when the caller has it already (a CSV
+        is then parsed where it lies, not read into memory first).
 
     Raises
     ------
@@ -202,12 +267,16 @@ def read_table(path: Path, *, sheet: str | None = None, sha256: str | None = Non
     with path.open("rb") as handle:
         head = handle.read(8192)
     fmt = sniff_format(path, head)
-    digest = sha256 or sha256_of(path)
+    digest = sha256 or (scan.sha256 if scan else None) or sha256_of(path)
     if fmt == "xlsx":
         return _read_xlsx(path, digest, sheet)
     if fmt == "geojson":
         # Areas are the only GeoJSON kind; geo.areas reads the geometry.
         return RawTable(path=path, format="geojson", sha256=digest, frame=pl.DataFrame())
+    if scan is not None and scan.utf8 and scan.quotes_even:
+        in_place = _read_csv_in_place(path, digest, scan)
+        if in_place is not None:
+            return in_place
     return _read_csv(path, digest)
 
 
@@ -268,22 +337,59 @@ def _read_csv(path: Path, digest: str) -> RawTable:
     if data.count(b'"') % 2 == 0:
         # Fast, parallel parse first; a value with a line break in it shows up
         # as a ragged row, and the file is then parsed again allowing them.
-        table, ragged = _parse_csv(data, start, names, newlines_in_values=False)
+        buffer = pa.BufferReader(pa.py_buffer(data).slice(start))  # no copy
+        table, ragged = _parse_csv(buffer, names, newlines_in_values=False)
         if table is None or ragged:
-            table, ragged = _parse_csv(data, start, names, newlines_in_values=True)
+            buffer = pa.BufferReader(pa.py_buffer(data).slice(start))
+            table, ragged = _parse_csv(buffer, names, newlines_in_values=True)
         if ragged:
             table = None
     if table is None:
         frame, bad = _read_csv_slowly(data[start:], names)
     else:
         del data  # the file's bytes are no longer needed: free them first
-        frame = pl.from_arrow(table)  # type: ignore[assignment]
-        del table
-        pa.default_memory_pool().release_unused()  # give the parse buffers back
-        assert isinstance(frame, pl.DataFrame)
-        frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
-        frame = frame.select(*names, ROW)
+        frame = _arrow_frame(table, names)
         bad = []
+    return _csv_table(path, digest, frame, names, bad, encoding)
+
+
+def _read_csv_in_place(path: Path, digest: str, scan: FileScan) -> RawTable | None:
+    """A UTF-8 file with paired quotes, parsed by pyarrow from the file itself
+    (no copy of it in memory); ``None`` when it has ragged rows or cannot be
+    parsed so, for :func:`_read_csv` to take over."""
+    with path.open("rb") as handle:
+        head = handle.readline()
+    names = _header(path, head, 3 if scan.bom else 0)
+    # The header (and a BOM before it) is skipped as the first row. The file
+    # is opened here, not by name: pyarrow would decompress a name ending .gz.
+    with pa.OSFile(str(path)) as source:
+        table, ragged = _parse_csv(source, names, newlines_in_values=False)
+    if table is None or ragged:
+        with pa.OSFile(str(path)) as source:
+            table, ragged = _parse_csv(source, names, newlines_in_values=True)
+    if table is None or ragged:
+        return None
+    return _csv_table(path, digest, _arrow_frame(table, names), names, [], "utf-8")
+
+
+def _arrow_frame(table: pa.Table, names: list[str]) -> pl.DataFrame:
+    """The parsed table as a frame of text cells numbered from row 2."""
+    frame = pl.from_arrow(table)
+    del table
+    pa.default_memory_pool().release_unused()  # give the parse buffers back
+    assert isinstance(frame, pl.DataFrame)
+    frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    return frame.select(*names, ROW)
+
+
+def _csv_table(
+    path: Path,
+    digest: str,
+    frame: pl.DataFrame,
+    names: list[str],
+    bad: list[BadRow],
+    encoding: str,
+) -> RawTable:
     frame, long_rows = _refuse_long_cells(frame, names)
     warnings = []
     if encoding != "utf-8":
@@ -300,7 +406,7 @@ def _read_csv(path: Path, digest: str) -> RawTable:
 
 
 def _parse_csv(
-    data: bytes, start: int, names: list[str], *, newlines_in_values: bool
+    source: str | pa.NativeFile, names: list[str], *, newlines_in_values: bool
 ) -> tuple[pa.Table | None, int]:
     """Parse with pyarrow, every cell as text; count rows of the wrong width.
 
@@ -314,10 +420,9 @@ def _parse_csv(
         ragged += 1
         return "skip"
 
-    buffer = pa.py_buffer(data).slice(start)  # no copy
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(buffer),
+            source,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=newlines_in_values, invalid_row_handler=count_ragged
