@@ -237,7 +237,20 @@ class DeathMonitoring:
             f"{len(self.periods)} periods: {_family_text(self.tolerated_false_alarms)} "
             f"among the institutions in control with probability {self.family_error:g} "
             f"({inst_text}); each practitioner's chart signals falsely with probability "
-            f"{self.practitioner_false_alarm:g}"
+            f"{self.practitioner_false_alarm:g}{self._practitioner_chance_text()}"
+        )
+
+    def _practitioner_chance_text(self) -> str:
+        """How many practitioner alarms chance alone would raise, against how many there are."""
+        charts = [e for e in self.entities if e.entity_kind == PRACTITIONER]
+        if not charts:
+            return ""
+        by_chance = len(charts) * self.practitioner_false_alarm
+        signalled = sum(e.signalled for e in charts)
+        return (
+            f", so of {len(charts):,} practitioner charts about {by_chance:.0f} would signal "
+            f"by chance alone ({signalled} did): a practitioner's alarm is a reason to look "
+            "at the deaths behind it, not evidence on its own"
         )
 
     def entities_json(self) -> list[dict[str, Any]]:
