@@ -469,9 +469,15 @@ def startup_seconds() -> float:
 # called through their module's globals, so wrapping the attribute catches
 # the calls; a name that is gone (the source moved on) is skipped.
 STAGES = {
-    "harmwatch.ingest.pipeline": ["ingest_file", "read_table", "prepare", "load_extract"],
+    "harmwatch.ingest.pipeline": [
+        "ingest_file",
+        "scan_file",
+        "read_table",
+        "prepare",
+        "load_extract",
+    ],
     "harmwatch.ingest.reader": [
-        "sha256_of",
+        "_read_csv_in_place",
         "_decode",
         "_header",
         "_read_csv",
