@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -124,5 +126,43 @@ def test_bulk_insert_inlines_constants_and_skips_empty_columns(tmp_path: Path) -
             ("o'brien's", "it's.csv", None, 0),
             ("o'brien's", "b.csv", None, 0),
         ]
+    finally:
+        engine.dispose()
+
+
+def test_the_store_can_be_opened_and_read_during_a_big_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While a big load holds its rollback journal, another command (status,
+    # say) opens the store: it cannot switch it to WAL, reads the last
+    # committed state, and the load then commits as usual.
+    url = f"sqlite:///{tmp_path / 'harmwatch.db'}"
+    engine = open_store(url)
+    ingest(engine, write(tmp_path, occ_csv(occ_line("A1")), "first.csv"))
+    monkeypatch.setattr(load, "_REBUILD_INDEXES_ABOVE", 10)
+    real = load._batches
+    seen: list[object] = []
+
+    def batches(frame: pl.DataFrame, **options: object) -> Iterator[Any]:
+        for batch in real(frame, **options):
+            yield batch
+            if frame.height > 10:  # the records, written but not committed
+                seen.append(Path(f"{tmp_path / 'harmwatch.db'}-journal").exists())
+                other = open_store(url)
+                try:
+                    with other.connect() as connection:
+                        seen.append(
+                            connection.execute(
+                                text("SELECT count(*) FROM police_occurrences")
+                            ).scalar()
+                        )
+                finally:
+                    other.dispose()
+
+    monkeypatch.setattr(load, "_batches", batches)
+    try:
+        result = ingest(engine, write(tmp_path, occ_csv(*_rows(50)), "big.csv"))
+        assert (result.rows_loaded, seen) == (50, [True, 1])
+        assert _journal_mode(engine) == "wal"
     finally:
         engine.dispose()

@@ -6,7 +6,9 @@ and PostgreSQL (psycopg 3, for multi-user use) are the two tested.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +45,11 @@ def resolve_url(url: str | None = None) -> str:
 def _sqlite_pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # "database is locked": a big load is running with a rollback journal (see
+    # harmwatch.ingest.load.load_transaction). Read as it is; the load puts
+    # the store back in WAL mode when it ends.
+    with contextlib.suppress(sqlite3.OperationalError):
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
