@@ -111,9 +111,10 @@ def run_demo(
     pdf : bool
         Also print the report to ``report.pdf``.
     link : bool, optional
-        Link persons across agencies (Splink). Default: at the small scale
-        only; at force scale linkage takes many minutes and many GiB (run
-        ``harmwatch link`` on the demo store instead), so it is skipped with a note.
+        Link persons across agencies (Splink). Default: at the small and force
+        scales (force: about 445,000 records, see ``docs/linkage.md`` for the
+        time and memory); at national scale it is skipped with a note (run
+        ``harmwatch link`` on the demo store instead).
 
     Raises
     ------
@@ -144,7 +145,7 @@ def run_demo(
         result.status = store_status(engine)
         result.seconds["load"] = time.perf_counter() - clock
         if analyse:
-            link = scale == "small" if link is None else link
+            link = scale != "national" if link is None else link
             _analyse(engine, result, out_dir, seed=seed, pdf=pdf, link=link, say=say)
     finally:
         engine.dispose()
@@ -170,7 +171,7 @@ def _analyse(
         result.seconds["link_persons"] = time.perf_counter() - clock
     else:
         result.notes.append(
-            "person linkage skipped (at force scale it takes many minutes and many GiB): "
+            "person linkage skipped (national scale: about 17 million records): "
             f"run `harmwatch link --db {result.database_url}` to link persons"
         )
     clock = time.perf_counter()
