@@ -1,7 +1,7 @@
 """The goal of issue 6 on the scenario's ground truth (shared by the small and force tests).
 
-Positives of the goal: the planted escalating couples (``truth.json``,
-``domestic_escalation.escalating``), each judged at the day after its last
+Positives of the goal: the planted escalating couples of every pathway (``truth.json``,
+``domestic_escalation.escalating``, with ``pathway``), each judged at the day after its last
 occurrence before the serious one. A couple is *found* by a model when a
 relationship unit holding its earlier occurrences is in that model's top k
 (the best such unit: without linkage a duplicate police nominal can split a
@@ -60,6 +60,7 @@ def goal_ranks(
         mine = ranked.filter(pl.col("unit").is_in(units))
         rows.append(
             {
+                "pathway": couple.get("pathway", "frequency_ladder"),
                 "final": couple["offence_groups"][-1],
                 "as_of": couple["as_of"],
                 "unit": mine.sort("rank_score").get_column("unit").first(),
@@ -71,10 +72,18 @@ def goal_ranks(
 
 
 def goal_summary(ranks: pl.DataFrame, k: int = 50) -> dict[str, Any]:
-    """``couples``, ``found`` (model -> couples in the top k), ``recall`` (model -> share)."""
+    """``couples``, ``found`` (model -> couples in the top k), ``recall`` (model -> share),
+    ``by_pathway`` (pathway -> ``{"couples": n, model: found}``)."""
     found = {m: int((ranks.get_column(f"rank_{m}") <= k).sum()) for m in MODELS}
+    by_pathway: dict[str, dict[str, int]] = {}
+    for (pathway,), part in ranks.group_by("pathway", maintain_order=True):
+        by_pathway[str(pathway)] = {
+            "couples": part.height,
+            **{m: int((part.get_column(f"rank_{m}") <= k).sum()) for m in MODELS},
+        }
     return {
         "couples": ranks.height,
         "found": found,
         "recall": {m: found[m] / ranks.height for m in MODELS},
+        "by_pathway": by_pathway,
     }

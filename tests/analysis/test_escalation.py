@@ -83,23 +83,26 @@ def test_only_records_before_as_of_and_traceable(linked: tuple[Engine, Path]) ->
 
 
 def test_planted_couples_in_top_50(history: History, linked: tuple[Engine, Path]) -> None:
-    """Goal of issue 6 on the small scenario (3 escalating couples; see docs/risk.md)."""
+    """Goal of issue 6 on the small scenario: 8 escalating couples on three pathways
+    (docs/risk.md). Met: >= 60% in the top 50. Not met: twice the frequency baseline."""
     ranks = goal_ranks(history, linked[1])
     goal = goal_summary(ranks, k=50)
-    assert goal["couples"] == 3
+    assert goal["couples"] == 8
     assert goal["recall"]["score"] >= 0.6, ranks
-    # Each couple near the top, not just inside 50 (ranks 2, 4 and 5 when measured).
-    assert ranks.get_column("rank_score").max() <= 10, ranks
-    # The frequency baseline (ties to the most recent) also finds all 3 at small
-    # scale, so "twice the baseline" cannot hold on these couples: not worse is
-    # asserted; docs/risk.md gives the figures.
+    # Measured: score 7, frequency 6, DASH-like 8 of 8. On the small scenario the few
+    # active relationships (170-1,070 at the couples' dates) leave most couples inside
+    # the frequency count's top 50 too, so "twice" cannot hold (at most 8 of 8).
     assert goal["found"]["score"] >= goal["found"]["frequency"]
+    assert goal["found"]["score"] < 2 * goal["found"]["frequency"]
+    by = goal["by_pathway"]
+    assert by["frequency_ladder"]["score"] == by["frequency_ladder"]["couples"] == 3
+    assert by["few_contacts_markers"]["score"] > by["few_contacts_markers"]["frequency"]
     assert ranks.get_column("rank_score").sum() < ranks.get_column("rank_frequency").sum()
     couples = planted_couples(linked[1])
     result = backtest(history, [c["as_of"] for c in couples], k=50, latest=date(2024, 12, 31))
     rel = result.metrics.filter(pl.col("unit_type") == "relationship")
     score = rel.filter(pl.col("model") == "score").row(0, named=True)
-    assert score["positives"] >= 3
+    assert score["positives"] >= 8
     assert score["recall_at_k"] >= 0.6
     assert {"sex", "age band", "ethnicity"} == set(result.fairness.get_column("dimension"))
 

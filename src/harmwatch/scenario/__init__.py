@@ -63,7 +63,10 @@ files); coordinates are BNG metres.
 
     ``domestic_escalation``: ``escalating``: ``[{"victim_person",
     "suspect_person", "occurrence_ids" (time order), "offence_groups",
-    "death_ids" (when it ends in homicide)}]``; ``stable``: up to 50 repeat
+    "pathway" (``frequency_ladder``, ``few_contacts_markers``, ``mixed``),
+    "markers" (before the serious occurrence), "death_ids" (when it ends in
+    homicide)}]``; ``non_escalating``: couples with risk markers and no
+    serious violence (same keys, pathway ``*_no_escalation``); ``stable``: up to 50 repeat
     couples with 3 or more occurrences, all low severity (same keys, without
     ``offence_groups``); ``stable_count``: all such couples.
 

@@ -29,6 +29,7 @@ from harmwatch.contract import codes
 from harmwatch.scenario._table import Array, code_index
 from harmwatch.scenario.config import ScaleSpec
 from harmwatch.scenario.deaths import Deaths, new_deaths, new_decedents
+from harmwatch.scenario.escalation_pathways import pathway_rng, plant_pathways
 from harmwatch.scenario.geography import Geography, area_of_points, sample_points
 from harmwatch.scenario.institutions import Institutions
 from harmwatch.scenario.occurrences import AGE_BANDS, Police, add_people, new_occurrences
@@ -221,7 +222,13 @@ def plant_escalation(
     persons: Persons,
     police: Police,
 ) -> Truth:
-    """Couples whose domestic occurrences escalate; plus the background's stable couples."""
+    """Couples whose domestic occurrences escalate, along several pathways; couples with
+    risk markers that do not; and the background's stable (repeat, low-harm) couples.
+
+    The ``frequency_ladder`` couples draw from ``rng`` as they always did; the other
+    pathways (:mod:`harmwatch.scenario.escalation_pathways`) draw from a generator
+    derived from the seed apart from ``rng``, so no other plant's draws change.
+    """
     n = _size(spec, 3, 4, 6)
     finals = ["gbh", "attempted_murder", "homicide"]
     pairs = []
@@ -273,6 +280,11 @@ def plant_escalation(
                 "offence_groups": offence,
             }
         )
+    for pair in pairs:
+        pair["pathway"] = "frequency_ladder"
+        pair["markers"] = []
+    more, negatives = plant_pathways(pathway_rng(rng), spec, frame, geo, persons, police)
+    pairs += more
     for _, _, listed in police.stable_pairs[:50]:
         police.occ["protected"][listed] = True
     stable = [
@@ -283,7 +295,12 @@ def plant_escalation(
         }
         for v, s, r in police.stable_pairs[:50]
     ]
-    return {"escalating": pairs, "stable": stable, "stable_count": len(police.stable_pairs)}
+    return {
+        "escalating": pairs,
+        "non_escalating": negatives,
+        "stable": stable,
+        "stable_count": len(police.stable_pairs),
+    }
 
 
 def plant_hidden_venue(
