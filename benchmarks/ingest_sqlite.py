@@ -483,6 +483,7 @@ STAGES = {
         "_read_csv",
         "_refuse_long_cells",
     ],
+    "harmwatch.ingest.bulk": ["bulk_insert"],
     "harmwatch.ingest.extract": ["validate_parts", "_assign_areas", "_all_errors"],
     "harmwatch.ingest.validate": ["match_columns", "_validate_part", "_finish"],
     "harmwatch.geo.coordinates": ["location_errors", "complete_locations"],
@@ -492,8 +493,6 @@ STAGES = {
         "create_extract",
         "write_records",
         "existing_hashes",
-        "bulk_insert",
-        "bulk_mode",
         "_keep_history",
         "write_quarantine",
         "resolve_quarantine",
@@ -709,7 +708,7 @@ def _experiment_run(csv_path: Path, work: Path, out_json: Path) -> None:
     import pyarrow.csv as pacsv
 
     from harmwatch.contract import KINDS
-    from harmwatch.ingest import load, reader
+    from harmwatch.ingest import bulk, load, reader
     from harmwatch.ingest.validate import validate
     from harmwatch.store.database import open_store
 
@@ -768,7 +767,7 @@ def _experiment_run(csv_path: Path, work: Path, out_json: Path) -> None:
             )
         ),
     )
-    ready = _timed(out, "  _sql_ready (text dates, 0/1 booleans)", lambda: load._sql_ready(clean))
+    ready = _timed(out, "  _sql_ready (text dates, 0/1 booleans)", lambda: bulk._sql_ready(clean))
 
     def md5_of_ready_text() -> Any:
         import duckdb
@@ -792,7 +791,7 @@ def _experiment_run(csv_path: Path, work: Path, out_json: Path) -> None:
     for path in work.glob("template.db*"):
         path.unlink()
     open_store(f"sqlite:///{template}").dispose()
-    frame = load._sql_ready(
+    frame = bulk._sql_ready(
         clean.drop("__row").with_columns(
             pl.lit("police").alias("source"), pl.lit(1).alias("extract_id")
         )

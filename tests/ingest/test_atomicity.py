@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
-from harmwatch.ingest import load
+from harmwatch.ingest import bulk, load
 from harmwatch.store.database import open_store
 from ingest._ingest_support import dump, ingest, occ_csv, occ_line, write
 
@@ -81,11 +81,11 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from harmwatch.ingest import load
+    from harmwatch.ingest import bulk
     from harmwatch.ingest.pipeline import ingest_file
     from harmwatch.store.database import open_store
 
-    real = load._batches
+    real = bulk._batches
 
     def batches(frame, **options):
         for number, batch in enumerate(real(frame, **options)):
@@ -94,9 +94,9 @@ CHILD = textwrap.dedent(
                 print("inside", flush=True)
                 time.sleep(120)
 
-    load._batches = batches
+    bulk._batches = batches
     # A lower bar makes a small file take the big-load path (rollback journal).
-    load._REBUILD_INDEXES_ABOVE = int(sys.argv[3])
+    bulk._REBUILD_INDEXES_ABOVE = int(sys.argv[3])
     ingest_file(open_store(sys.argv[1]), "police_occurrences", Path(sys.argv[2]))
     """
 )
@@ -135,17 +135,17 @@ def _kill_mid_load(url: str, csv_path: Path, big_load_above: int) -> None:
 @pytest.mark.parametrize(
     ("n", "big_load_above"),
     [
-        pytest.param(60_000, load._REBUILD_INDEXES_ABOVE, id="60k"),  # killed between batches
+        pytest.param(60_000, bulk._REBUILD_INDEXES_ABOVE, id="60k"),  # killed between batches
         pytest.param(60_000, 1_000, id="60k-big-load"),  # rollback journal, indexes dropped
-        pytest.param(200_000, load._REBUILD_INDEXES_ABOVE, id="200k", marks=pytest.mark.slow),
+        pytest.param(200_000, bulk._REBUILD_INDEXES_ABOVE, id="200k", marks=pytest.mark.slow),
     ],
 )
 def test_kill_9_inside_the_transaction_changes_nothing(
     store_url: str, loaded: Engine, tmp_path: Path, n: int, big_load_above: int
 ) -> None:
-    assert n > load._BATCH
+    assert n > bulk.BATCH
     sqlite = store_url.startswith("sqlite")
-    if big_load_above != load._REBUILD_INDEXES_ABOVE and not sqlite:
+    if big_load_above != bulk._REBUILD_INDEXES_ABOVE and not sqlite:
         pytest.skip("the big-load path differs from the other only on SQLite")
     big = _big_file(tmp_path / "big.csv", n)
     before = dump(loaded)

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
-from harmwatch.ingest import load
+from harmwatch.ingest import bulk
 from harmwatch.store.database import open_store
 from harmwatch.store.schema import extracts
 from ingest._ingest_support import dump, ingest, occ_csv, occ_line, write
@@ -38,7 +38,7 @@ def _load_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[En
     second = write(tmp_path, occ_csv(*_rows(300, offence="abh")), "v2.csv")
     engines = []
     for name, above in (("small.db", 1_000_000), ("big.db", 10)):
-        monkeypatch.setattr(load, "_REBUILD_INDEXES_ABOVE", above)
+        monkeypatch.setattr(bulk, "_REBUILD_INDEXES_ABOVE", above)
         engine = open_store(f"sqlite:///{tmp_path / name}")
         assert (ingest(engine, first).rows_loaded, ingest(engine, second).rows_updated) == (
             300,
@@ -79,7 +79,7 @@ def test_a_big_load_gives_the_same_store_and_returns_to_wal(
 def test_a_big_load_with_another_connection_open_stays_in_wal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(load, "_REBUILD_INDEXES_ABOVE", 10)
+    monkeypatch.setattr(bulk, "_REBUILD_INDEXES_ABOVE", 10)
     db = tmp_path / "harmwatch.db"
     engine = open_store(f"sqlite:///{db}")
     reader = sqlite3.connect(db)  # another process's connection, say
@@ -112,7 +112,7 @@ def test_bulk_insert_inlines_constants_and_skips_empty_columns(tmp_path: Path) -
     )
     try:
         with engine.begin() as connection:
-            load.bulk_insert(
+            bulk.bulk_insert(
                 connection,
                 extracts,
                 frame,
@@ -139,8 +139,8 @@ def test_the_store_can_be_opened_and_read_during_a_big_load(
     url = f"sqlite:///{tmp_path / 'harmwatch.db'}"
     engine = open_store(url)
     ingest(engine, write(tmp_path, occ_csv(occ_line("A1")), "first.csv"))
-    monkeypatch.setattr(load, "_REBUILD_INDEXES_ABOVE", 10)
-    real = load._batches
+    monkeypatch.setattr(bulk, "_REBUILD_INDEXES_ABOVE", 10)
+    real = bulk._batches
     seen: list[object] = []
 
     def batches(frame: pl.DataFrame, **options: object) -> Iterator[Any]:
@@ -159,7 +159,7 @@ def test_the_store_can_be_opened_and_read_during_a_big_load(
                 finally:
                     other.dispose()
 
-    monkeypatch.setattr(load, "_batches", batches)
+    monkeypatch.setattr(bulk, "_batches", batches)
     try:
         result = ingest(engine, write(tmp_path, occ_csv(*_rows(50)), "big.csv"))
         assert (result.rows_loaded, seen) == (50, [True, 1])

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select
 
 from harmwatch.contract import KindSpec
 from harmwatch.ingest import load
+from harmwatch.ingest.bulk import bulk_mode
 from harmwatch.ingest.mapping import Mapping
 from harmwatch.ingest.quarantine_rows import hide_personal_values, quarantine_entries
 from harmwatch.ingest.reader import ROW, RawTable, rows_numbered
@@ -107,7 +108,7 @@ def load_extract(
     old = load.existing_hashes(connection, spec, source)
     areas = _area_index(connection) if spec.located and spec.name != "areas" else None
     tally = _Tally(errors=[prepared.duplicates])
-    with load.bulk_mode(connection, table, rows=prepared.frame.height):
+    with bulk_mode(connection, table, rows=prepared.frame.height):
         for clean, errors in validate_parts(prepared, spec, now=options.now):
             if options.tokens_only:
                 clean = _keep_tokens_only(clean, options.key)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from harmwatch.contract import KINDS, KindSpec
 from harmwatch.errors import HarmWatchError, InputFileError
 from harmwatch.ingest import load
+from harmwatch.ingest.bulk import load_transaction
 from harmwatch.ingest.extract import ExtractOptions, load_extract
 from harmwatch.ingest.mapping import Mapping
 from harmwatch.ingest.quarantine_rows import personal_file_columns
@@ -147,7 +148,7 @@ def ingest_file(
     )
     say("validating and loading")
     try:
-        with load.load_transaction(engine, rows=prepared.frame.height) as connection:
+        with load_transaction(engine, rows=prepared.frame.height) as connection:
             return load_extract(connection, spec, source, raw, prepared, options)
     except DBAPIError as exc:
         # The database refused (locked, full, connection lost...): the

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
-import io
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -26,208 +23,22 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from harmwatch.errors import InputFileError
+from harmwatch.ingest.csv_rows import read_csv_rows
+from harmwatch.ingest.file_scan import FileScan, scan_file, sha256_of, sniff_format
+from harmwatch.ingest.raw_table import MAX_CELL_CHARS, ROW, BadRow, RawTable, rows_numbered
 
-#: Name of the column holding each row's number in the file.
-ROW = "__row"
-#: A cell longer than this is refused: real values are far shorter, and a
-#: longer one nearly always comes from an unclosed quote swallowing rows.
-MAX_CELL_CHARS = 100_000
-
-
-@dataclass(frozen=True)
-class BadRow:
-    """A row that could not be read into the header's columns.
-
-    Attributes
-    ----------
-    row : int
-        The row's number (header = 1).
-    column : str or None
-        The column at fault, when one is.
-    value : str
-        The offending text (cut to 200 characters).
-    reason : str
-        What is wrong, in plain words.
-    raw : dict
-        The row as read, header -> cell (extra cells under ``_extra_N``).
-    """
-
-    row: int
-    column: str | None
-    value: str
-    reason: str
-    raw: dict[str, str]
-
-
-@dataclass
-class RawTable:
-    """A file read as text cells.
-
-    Attributes
-    ----------
-    path : Path
-        The file.
-    format : str
-        ``csv``, ``xlsx`` or ``geojson``.
-    sha256 : str
-        SHA-256 of the file's bytes (provenance; re-loading detection).
-    frame : polars.DataFrame
-        One string column per header (stripped; original case), plus ``__row``.
-    bad_rows : list of BadRow
-        Rows not in ``frame`` because they could not be read.
-    encoding : str
-        The text encoding the file was read with.
-    warnings : list of str
-        Things the user should know that are not errors (sheet chosen...).
-    """
-
-    path: Path
-    format: str
-    sha256: str
-    frame: pl.DataFrame
-    bad_rows: list[BadRow] = field(default_factory=list)
-    encoding: str = "utf-8"
-    warnings: list[str] = field(default_factory=list)
-
-    #: Set once the frame is cut down to the rows that matter (see
-    #: :meth:`keep_only`); until then the count comes from the frame.
-    row_count: int | None = None
-
-    @property
-    def rows_read(self) -> int:
-        """Every data row of the file: readable and not."""
-        if self.row_count is not None:
-            return self.row_count
-        return self.frame.height + len(self.bad_rows)
-
-    def keep_only(self, rows: pl.Series) -> None:
-        """Drop every row but ``rows`` (row numbers) from the frame, keeping the
-        count: after validation only quarantined rows need their raw text."""
-        self.row_count = self.rows_read
-        self.frame = rows_numbered(self.frame, rows)
-
-
-def rows_numbered(frame: pl.DataFrame, numbers: pl.Series) -> pl.DataFrame:
-    """The rows of ``frame`` whose ``__row`` is in ``numbers``, in frame order.
-
-    Row numbers only grow down a file, so the rows are found by binary
-    search and gathered (a few rows of a big frame), not by a pass over it.
-    """
-    column = frame.get_column(ROW)
-    wanted = numbers.cast(pl.Int64).unique().sort()
-    if column.is_sorted():
-        places = column.search_sorted(wanted)
-        frame = frame[places.filter(places < frame.height)]
-    return frame.filter(pl.col(ROW).is_in(wanted.implode()))
-
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-_BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class FileScan:
-    """What one pass over a file's bytes tells (see :func:`scan_file`).
-
-    Attributes
-    ----------
-    sha256 : str
-        SHA-256 hex digest of the bytes.
-    bom : bool
-        Whether the file starts with a UTF-8 byte-order mark.
-    utf8 : bool
-        Whether the bytes are valid UTF-8 (ASCII included).
-    quotes_even : bool
-        Whether the file has an even number of ``"`` (well-formed quoting
-        pairs every quote).
-    """
-
-    sha256: str
-    bom: bool
-    utf8: bool
-    quotes_even: bool
-
-
-def scan_file(path: Path) -> FileScan:
-    """One pass over ``path`` in blocks: its digest, and what the CSV reader
-    needs to know before parsing the file where it lies (without first
-    reading it all into memory)."""
-    digest = hashlib.sha256()
-    quotes = 0
-    bom = False
-    utf8 = True
-    decoder: codecs.IncrementalDecoder | None = None
-    with path.open("rb") as handle:
-        for number, block in enumerate(iter(lambda: handle.read(1 << 24), b"")):
-            digest.update(block)
-            quotes += block.count(b'"')
-            if number == 0:
-                bom = block.startswith(_BOM)
-            if not utf8 or (decoder is None and block[3 if bom and not number else 0 :].isascii()):
-                continue  # ASCII so far is valid UTF-8, and leaves no partial character
-            decoder = decoder or codecs.getincrementaldecoder("utf-8")()
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError:
-                utf8 = False
-    if utf8 and decoder is not None:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    return FileScan(digest.hexdigest(), bom, utf8, quotes % 2 == 0)
-
-
-#: File signatures of things people send instead of a table.
-_SIGNATURES = (
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-)
-#: Control bytes that do not occur in text (all below 0x20 except tab, LF, FF, CR).
-_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
-
-
-def sniff_format(path: Path, head: bytes) -> str:
-    """Tell CSV, XLSX and GeoJSON apart by content (not only by extension).
-
-    Raises
-    ------
-    InputFileError
-        When the file is none of them (a PDF, an image, an old .xls, UTF-16
-        text, other binary).
-    """
-    name = str(path)
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputFileError(name, "is an old Excel .xls file: save it as .xlsx or CSV")
-    for magic, what in _SIGNATURES:
-        if head.startswith(magic):
-            raise InputFileError(name, f"is {what}, not a CSV, XLSX or GeoJSON file")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputFileError(
-            name, "is UTF-16 text (Excel's 'Unicode text'): save it as 'CSV UTF-8' instead"
-        )
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"{"):
-        return "geojson"
-    control = len(head) - len(head.translate(None, _CONTROL))
-    if b"\x00" in head or control * 100 > len(head):
-        raise InputFileError(name, "is a binary file, not a CSV, XLSX or GeoJSON file")
-    return "csv"
+__all__ = [
+    "MAX_CELL_CHARS",
+    "ROW",
+    "BadRow",
+    "FileScan",
+    "RawTable",
+    "read_table",
+    "rows_numbered",
+    "scan_file",
+    "sha256_of",
+    "sniff_format",
+]
 
 
 def read_table(
@@ -345,7 +156,7 @@ def _read_csv(path: Path, digest: str) -> RawTable:
         if ragged:
             table = None
     if table is None:
-        frame, bad = _read_csv_slowly(data[start:], names)
+        frame, bad = read_csv_rows(data[start:], names)
     else:
         del data  # the file's bytes are no longer needed: free them first
         frame = _arrow_frame(table, names)
@@ -436,94 +247,6 @@ def _parse_csv(
     except pa.ArrowInvalid:
         return None, 0
     return table, ragged
-
-
-class _LineFeed:
-    """The file's lines, handed to :func:`csv.reader` one at a time; knows where it is."""
-
-    def __init__(self, lines: list[str], start: int) -> None:
-        self.lines = lines
-        self.position = start
-
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        if self.position >= len(self.lines):
-            raise StopIteration
-        self.position += 1
-        return self.lines[self.position - 1]
-
-
-def _raw_cells(names: list[str], record: list[str]) -> dict[str, str]:
-    width = len(names)
-    raw = dict(zip(names, record, strict=False))
-    raw.update({f"_extra_{i}": v for i, v in enumerate(record[width:], start=1)})
-    return raw
-
-
-def _read_csv_slowly(data: bytes, names: list[str]) -> tuple[pl.DataFrame, list[BadRow]]:
-    """Record by record, for a file with ragged rows or unbalanced quotes.
-
-    Keeps each row's number and raw text. A quote that is never closed would
-    swallow the rest of the file into one cell: that row (its own line) is
-    quarantined instead and reading resumes on the next line.
-    """
-    # Long cells are refused later with a clear reason; the csv module's
-    # default limit (128 KiB) would stop the reading first.
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
-    lines = io.StringIO(data.decode("utf-8"), newline="").readlines()
-    width = len(names)
-    columns: list[list[str]] = [[] for _ in names]
-    numbers: list[int] = []
-    bad: list[BadRow] = []
-    number = 1
-    feed = _LineFeed(lines, 1)
-    reader = csv.reader(feed, strict=True)
-    while True:
-        start = feed.position
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            number += 1
-            if feed.position >= len(lines) and "end of data" in str(exc):
-                # An unclosed quote: only its own line is the bad row.
-                text = lines[start]
-                reason = (
-                    "unclosed quote: a quoted cell that starts in this row is never closed; "
-                    "the row is set aside and reading resumes on the next line"
-                )
-                feed = _LineFeed(lines, start + 1)
-            else:
-                text = "".join(lines[start : feed.position])
-                reason = f"malformed quoting ({exc}): check the quotes in this row"
-                feed = _LineFeed(lines, feed.position)
-            cells = next(csv.reader([text]), [])
-            bad.append(
-                BadRow(number, None, text.rstrip("\r\n")[:200], reason, _raw_cells(names, cells))
-            )
-            reader = csv.reader(feed, strict=True)
-            continue
-        if not record:
-            continue
-        number += 1
-        if len(record) == width:
-            for column, cell in zip(columns, record, strict=True):
-                column.append(cell)
-            numbers.append(number)
-            continue
-        text = "".join(lines[start : feed.position]).rstrip("\r\n")
-        reason = f"the row has {len(record)} cells but the header has {width}"
-        if any("\n" in cell or "\r" in cell for cell in record):
-            reason += " (a cell spans several lines: check for an unclosed quote)"
-        bad.append(BadRow(number, None, text[:200], reason, _raw_cells(names, record)))
-    frame = pl.DataFrame(
-        {ROW: pl.Series(numbers, dtype=pl.Int64)}
-        | {n: pl.Series(c, dtype=pl.String) for n, c in zip(names, columns, strict=True)}
-    )
-    return frame.select(*names, ROW), bad
 
 
 def _refuse_long_cells(frame: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, list[BadRow]]:

@@ -46,7 +46,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> N
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     # "database is locked": a big load is running with a rollback journal (see
-    # harmwatch.ingest.load.load_transaction). Read as it is; the load puts
+    # harmwatch.ingest.bulk.load_transaction). Read as it is; the load puts
     # the store back in WAL mode when it ends.
     with contextlib.suppress(sqlite3.OperationalError):
         cursor.execute("PRAGMA journal_mode=WAL")
