@@ -483,11 +483,11 @@ STAGES = {
         "_read_csv",
         "_refuse_long_cells",
     ],
-    "harmwatch.ingest.bulk": ["bulk_insert"],
     "harmwatch.ingest.extract": ["validate_parts", "_assign_areas", "_all_errors"],
     "harmwatch.ingest.validate": ["match_columns", "_validate_part", "_finish"],
     "harmwatch.geo.coordinates": ["location_errors", "complete_locations"],
     "harmwatch.ingest.load": [
+        "bulk_insert",
         "find_identical_extract",
         "row_hashes",
         "create_extract",
