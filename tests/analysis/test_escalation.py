@@ -84,20 +84,20 @@ def test_only_records_before_as_of_and_traceable(linked: tuple[Engine, Path]) ->
 
 def test_planted_couples_in_top_50(history: History, linked: tuple[Engine, Path]) -> None:
     """Goal of issue 6 on the small scenario: 8 escalating couples on three pathways
-    (docs/risk.md). Met: >= 60% in the top 50. Not met: twice the frequency baseline."""
+    (docs/risk.md). Measured: score 7, frequency 6, DASH-like 8 of 8."""
     ranks = goal_ranks(history, linked[1])
     goal = goal_summary(ranks, k=50)
     assert goal["couples"] == 8
     assert goal["recall"]["score"] >= 0.6, ranks
-    # Measured: score 7, frequency 6, DASH-like 8 of 8. On the small scenario the few
-    # active relationships (170-1,070 at the couples' dates) leave most couples inside
-    # the frequency count's top 50 too, so "twice" cannot hold (at most 8 of 8).
-    assert goal["found"]["score"] >= goal["found"]["frequency"]
-    assert goal["found"]["score"] < 2 * goal["found"]["frequency"]
+    # With 170-1,070 active relationships at the couples' dates most couples are inside
+    # the frequency count's top 50 too (6 of 8), so twice the count is out of reach at
+    # this scale; the score finds more, and ranks the couples higher overall.
+    assert goal["found"]["score"] > goal["found"]["frequency"], ranks
     by = goal["by_pathway"]
     assert by["frequency_ladder"]["score"] == by["frequency_ladder"]["couples"] == 3
-    assert by["few_contacts_markers"]["score"] > by["few_contacts_markers"]["frequency"]
-    assert ranks.get_column("rank_score").sum() < ranks.get_column("rank_frequency").sum()
+    assert by["mixed"]["score"] == by["mixed"]["couples"] == 2
+    assert by["few_contacts_markers"]["score"] >= 2 * by["few_contacts_markers"]["frequency"]
+    assert ranks.get_column("rank_score").sum() < 0.6 * ranks.get_column("rank_frequency").sum()
     couples = planted_couples(linked[1])
     result = backtest(history, [c["as_of"] for c in couples], k=50, latest=date(2024, 12, 31))
     rel = result.metrics.filter(pl.col("unit_type") == "relationship")
@@ -129,3 +129,25 @@ def test_relationships_scored_on_their_own_history(history: History) -> None:
     joined = near.join(own, on=["unit", "record_ids"], how="left")
     assert joined.height > 0
     assert joined.get_column("offence_group").is_in(["attempted_murder", "gbh"]).all()
+
+
+def test_stalking_component_lists_its_offences(history: History) -> None:
+    """Stalking fires on relationships' own stalking or harassment offences, also in
+    background couples that never escalate, and its points halve after 90 days."""
+    day = date(2024, 6, 1)
+    comps = score_units(history, day, "relationship")
+    stalking = comps.filter(pl.col("component") == "stalking")
+    assert stalking.height >= 5
+    records = stalking.explode("record_ids").join(
+        history.unit_records.select(
+            "unit", pl.col("record_id").alias("record_ids"), "offence_group", "day"
+        ),
+        on=["unit", "record_ids"],
+    )
+    assert records.get_column("offence_group").eq("stalking_harassment").all()
+    assert records.get_column("day").max() < day
+    latest = records.group_by("unit").agg(pl.col("day").max(), pl.col("points").first())
+    recent = latest.get_column("day") >= date(2024, 3, 3)
+    assert set(latest.filter(recent).get_column("points")) <= {2.0}
+    assert set(latest.filter(~recent).get_column("points")) <= {1.0}
+    assert latest.filter(~recent).height > 0 and latest.filter(recent).height > 0

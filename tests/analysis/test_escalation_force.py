@@ -32,14 +32,14 @@ def test_planted_couples_in_top_50_at_force_scale(tmp_path: Path) -> None:
     goal = goal_summary(ranks, k=50)
     assert goal["couples"] == 20
     assert goal["recall"]["score"] >= 0.6, ranks
-    # Measured: score 14, frequency 8, DASH-like 15 of 20. "Twice the frequency
-    # baseline" is not met overall (14 < 16; docs/risk.md): the ladder couples are
-    # found by both. On the few-contacts pathway the score finds 6 of 10, the count 1.
-    assert goal["found"]["score"] > goal["found"]["frequency"], ranks
+    # Measured: score 18, frequency 8, DASH-like 15 of 20 (docs/risk.md). Both halves of
+    # the goal hold: >= 60% in the top 50, and at least twice the frequency baseline.
+    assert goal["found"]["score"] >= 2 * goal["found"]["frequency"], ranks
     by = goal["by_pathway"]
     assert by["frequency_ladder"]["score"] == by["frequency_ladder"]["couples"] == 4
     few = by["few_contacts_markers"]
-    assert few["score"] >= 2 * few["frequency"] and few["score"] >= 0.5 * few["couples"]
+    assert few["score"] >= 3 * few["frequency"] and few["score"] >= 0.7 * few["couples"]
+    assert by["mixed"]["score"] >= by["mixed"]["frequency"]
     assert ranks.get_column("rank_score").sum() < ranks.get_column("rank_frequency").sum()
     latest = max(c["as_of"] for c in planted_couples(data))
     model = fit_model(history, latest, cache=cache)

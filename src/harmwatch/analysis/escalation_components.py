@@ -19,6 +19,8 @@ frequency_rising    3       3+ occurrences in the last 90 days, at twice the ear
 strangulation       4       non-fatal strangulation (weapon ``strangulation``), 12 months
 weapon              3       a weapon used (sharp, firearm, blunt, ...), 12 months
 threats_to_kill     2       a threats-to-kill offence, 12 months
+stalking            2       a stalking or harassment offence, 12 months (persons,
+                            relationships)
 separation          3       an ex-partner relationship recorded, 12 months
 near_miss_victim    3       attempted murder or GBH, 12 months: for a person, as its
                             victim; for a relationship, within the relationship
@@ -38,7 +40,14 @@ miss fire for a third of all relationships, and network for 60%).
 
 Judgement points are about twice the natural log of the odds ratios reported
 for intimate-partner femicide (Campbell et al. 2003; Glass et al. 2008),
-rounded. Ethnicity is never read here.
+rounded. Stalking: McFarlane et al. (1999) found stalking in the 12 months
+before 76% of femicides and 85% of attempts; in McFarlane, Campbell & Watson
+(2002) women whose partner followed or spied on them were more than twice as
+likely to become victims of attempted or actual femicide (adjusted OR about 2.1:
+2 ln 2.1 = 1.5, rounded up to 2 like threats to kill); DASH asks about it
+(Robinson et al. 2016). The offence group ``stalking_harassment`` is the
+evidence: the contract's MO codes are a free vocabulary. Places do not earn it.
+Ethnicity is never read here.
 
 References
 ----------
@@ -49,6 +58,13 @@ References
    homicide of women. Journal of Emergency Medicine 2008; 35(3):329-335.
 .. [3] Sherman L, Neyroud PW, Neyroud E. The Cambridge Crime Harm Index.
    Policing 2016; 10(3):171-183.
+.. [4] McFarlane JM et al. Stalking and intimate partner femicide. Homicide
+   Studies 1999; 3(4):300-316.
+.. [5] McFarlane J, Campbell JC, Watson K. Intimate partner stalking and
+   femicide: urgent implications for women's safety. Behavioral Sciences and
+   the Law 2002; 20(1-2):51-68.
+.. [6] Robinson AL et al. Risk-led policing of domestic abuse and the DASH
+   risk model. College of Policing, 2016.
 """
 
 from __future__ import annotations
@@ -81,6 +97,7 @@ COMPONENTS: dict[str, tuple[float, str]] = {
     "strangulation": (4.0, "non-fatal strangulation"),
     "weapon": (3.0, "weapon used"),
     "threats_to_kill": (2.0, "threats to kill"),
+    "stalking": (2.0, "stalking or harassment"),
     "separation": (3.0, "ex-partner (separation)"),
     "near_miss_victim": (3.0, "attempted murder or GBH (person: as victim; relationship: within)"),
     "repeat_ed": (2.0, "2+ ED assault attendances in 12 months"),
@@ -104,6 +121,17 @@ UNIT_COMPONENTS: dict[str, tuple[str, ...]] = {
     ),
 }
 _YEAR, _RECENT = 365, 90
+#: Share of its points a marker keeps when its latest record is older than 90 days.
+OLDER_SHARE = 0.5
+#: The incident markers whose points depend on recency (and the harm of each occurrence).
+RECENCY_MARKERS = (
+    "strangulation",
+    "weapon",
+    "threats_to_kill",
+    "stalking",
+    "separation",
+    "near_miss_victim",
+)
 
 
 def judgement_points(component: str) -> float:
@@ -117,11 +145,12 @@ def _fired(
     """Component ``name`` for each unit of ``records`` (unit_type, unit, record_id, ...)."""
     if where is not None:
         records = records.filter(where)
+    value = points if isinstance(points, pl.Expr) else pl.lit(points)
+    if name in RECENCY_MARKERS and "recent" in records.columns:
+        value = value * pl.when(pl.col("recent")).then(1.0).otherwise(OLDER_SHARE)
     return records.with_columns(
         pl.lit(name).alias("component"),
-        (points if isinstance(points, pl.Expr) else pl.lit(points))
-        .cast(pl.Float64)
-        .alias("points"),
+        value.cast(pl.Float64).alias("points"),
     ).select("unit_type", "unit", "component", "points", "record_id")
 
 
@@ -144,7 +173,9 @@ def score_units(history: History, as_of: date, unit_type: str | None = None) -> 
     )
     stats = per_occ.group_by(key).agg(
         pl.len().alias("n"),
-        pl.col("harm").sum().alias("harm_sum"),
+        (pl.col("harm") * pl.when(pl.col("recent")).then(1.0).otherwise(OLDER_SHARE))
+        .sum()
+        .alias("harm_sum"),
         pl.col("recent").sum().alias("n90"),
         pl.corr(pl.col("day").cast(pl.Int64), "harm", method="spearman").alias("rho"),
         pl.col("harm").sort_by("day").last().alias("latest"),
@@ -187,6 +218,12 @@ def score_units(history: History, as_of: date, unit_type: str | None = None) -> 
             judgement_points("threats_to_kill"),
             pl.col("offence_group") == "threats_to_kill",
         ),
+        _fired(
+            year,
+            "stalking",
+            judgement_points("stalking"),
+            (pl.col("offence_group") == "stalking_harassment") & (pl.col("unit_type") != "place"),
+        ),
         _fired(year, "separation", judgement_points("separation"), pl.col("separated")),
         _fired(
             year,
@@ -205,7 +242,7 @@ def score_units(history: History, as_of: date, unit_type: str | None = None) -> 
     fired = pl.concat(parts)
     return (
         fired.group_by([*key, "component"])
-        .agg(pl.col("points").first(), pl.col("record_id").unique().sort().alias("record_ids"))
+        .agg(pl.col("points").max(), pl.col("record_id").unique().sort().alias("record_ids"))
         .sort([*key, "component"])
     )
 

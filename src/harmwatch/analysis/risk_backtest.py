@@ -12,9 +12,9 @@ units:
     the count of prior police occurrences (12 months before T);
 ``dash_like``
     a simple DASH-like rule: one point per marker present (strangulation,
-    weapon, threats to kill, separation, injury (ABH or worse), rising
-    frequency, rising severity, near miss, domestic-abuse referral, 3+ prior
-    incidents), as a count of ticks (Robinson et al. 2016).
+    weapon, threats to kill, stalking or harassment, separation, injury (ABH or
+    worse), rising frequency, rising severity, near miss, domestic-abuse
+    referral, 3+ prior incidents), as a count of ticks (Robinson et al. 2016).
 
 Figures: precision@k and recall@k (recall among the positives that were
 rankable at T, i.e. active before it; positives with no earlier record are
@@ -64,6 +64,7 @@ DASH_MARKERS = (
     "strangulation",
     "weapon",
     "threats_to_kill",
+    "stalking",
     "separation",
     "frequency_rising",
     "severity_rising",
