@@ -189,12 +189,12 @@ def render(doc: ReportDocument, ctx: Context, *, include_names: bool = False) ->
         "(victim and suspect), person and place (small area) with a police occurrence in the 12 "
         f"months to {date.fromordinal(last_day).isoformat()} is scored from the records "
         "dated before the end of the report period only. The score adds the points of known "
-        "homicide risk markers (non-fatal strangulation, weapons, threats to kill, separation, "
-        "near misses, rising frequency and severity, repeat ED attendance, domestic-abuse "
-        "referrals, closeness to serious violence) and harm weighted by the Cambridge Crime "
-        "Harm Index; every point traces to its records. The points are set by judgement "
-        "and re-weighted by a logistic regression on the force's own earlier data where there "
-        "is enough of it ("
+        "homicide risk markers (non-fatal strangulation, weapons, threats to kill, stalking, "
+        "separation, near misses, rising frequency and severity, repeat ED attendance, "
+        "domestic-abuse referrals, closeness to serious violence) and harm weighted by the "
+        "Cambridge Crime Harm Index; every point traces to its records. The points are set "
+        "by judgement and re-weighted by a logistic regression on the force's own earlier "
+        "data where there is enough of it ("
         + "; ".join(risk.model.notes)
         + "). This section is aggregated: "
         + (
