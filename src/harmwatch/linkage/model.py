@@ -70,6 +70,7 @@ from harmwatch.errors import HarmWatchError
 
 __all__ = [
     "CORE_COMPARISONS",
+    "EM_BLOCKING",
     "OPTIONAL_COMPARISONS",
     "Backend",
     "comparison_names_for",
