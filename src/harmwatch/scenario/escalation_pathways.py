@@ -33,7 +33,7 @@ And negatives, which the literature describes at least as often:
     high-risk (MARAC) population, rather than the general one.
 
 High-frequency, low-harm couples that never escalate are the background's repeat
-couples (``scenario/occurrences.py``): at force scale, seed 0, 168 of them have 6 or
+couples (``scenario/occurrence_people.py``): at force scale, seed 0, 168 of them have 6 or
 more occurrences within some 12 months, and at small scale 24.
 
 Every draw here comes from the generator passed in, which the caller derives from the
