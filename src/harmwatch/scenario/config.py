@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
 __all__ = [
     "DEATHS_PER_YEAR",
@@ -23,6 +23,7 @@ __all__ = [
 ]
 
 Scale = Literal["small", "force", "national"]
+_T = TypeVar("_T")
 
 #: People per small area (an LSOA has about 1,500-3,000 residents).
 PEOPLE_PER_AREA = 1_900
@@ -96,6 +97,10 @@ class ScaleSpec:
     gp_practices: int
     venues: int
     weight_cap: float | None = 20.0
+
+    def by_scale(self, small: _T, force: _T, national: _T) -> _T:
+        """The value given for this preset's scale (planted-pattern sizes)."""
+        return {"small": small, "force": force, "national": national}[self.name]
 
     @property
     def population(self) -> int:

@@ -266,7 +266,7 @@ def _with_final(r: np.random.Generator, plan: _Plan) -> _Plan:
 
 def _counts(spec: ScaleSpec) -> tuple[int, int, int]:
     """(few-contacts couples, mixed couples, non-escalating marker couples)."""
-    return {"small": (3, 2, 30), "force": (10, 6, 100), "national": (20, 10, 200)}[spec.name]
+    return spec.by_scale((3, 2, 30), (10, 6, 100), (20, 10, 200))
 
 
 def plant_pathways(

@@ -62,10 +62,6 @@ SERIES_DESCRIPTION = (
 )
 
 
-def _size(spec: ScaleSpec, small: int, force: int, national: int) -> int:
-    return {"small": small, "force": force, "national": national}[spec.name]
-
-
 def _fresh_people(
     rng: np.random.Generator,
     persons: Persons,
@@ -118,7 +114,7 @@ def plant_assault_series(
     police: Police,
 ) -> Truth:
     """GBHs on weekend nights with one MO and one suspect description."""
-    k = _size(spec, 5, 7, 8)
+    k = spec.by_scale(5, 7, 8)
     start_day = frame.day0 + int(rng.integers(30, frame.n_days - 120))
     days = np.arange(start_day, start_day + 84)
     fri_sat = days[np.isin((days + 3) % 7, [4, 5])]
@@ -169,7 +165,7 @@ def plant_near_repeat(
     police: Police,
 ) -> Truth:
     """A burst of ABH/GBH within 200 m and 14 days of each other."""
-    k = _size(spec, 6, 9, 10)
+    k = spec.by_scale(6, 9, 10)
     radius, window = 200.0, 14
     deprived = np.flatnonzero(~geo.night_economy & (geo.deprivation > 0.8))
     centre_area = deprived[int(rng.integers(0, len(deprived)))]
@@ -234,7 +230,7 @@ def plant_escalation(
     pathways (:mod:`harmwatch.scenario.escalation_pathways`) draw from a generator
     derived from the seed apart from ``rng``, so no other plant's draws change.
     """
-    n = _size(spec, 3, 4, 6)
+    n = spec.by_scale(3, 4, 6)
     finals = ["gbh", "attempted_murder", "homicide"]
     pairs = []
     for i in range(n):
@@ -320,7 +316,7 @@ def plant_hidden_venue(
     venue: int,
 ) -> Truth:
     """Assaults at one venue that reach the ED (many) but hardly the police (one)."""
-    k = _size(spec, 20, 45, 60)
+    k = spec.by_scale(20, 45, 60)
     start = frame.day0 + int(rng.integers(0, max(1, frame.n_days - 365)))
     days = np.arange(start, min(start + 365, frame.day0 + frame.n_days))
     nights = days[np.isin((days + 3) % 7, [4, 5])]

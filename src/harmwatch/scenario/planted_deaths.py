@@ -38,10 +38,6 @@ _DAY = 86_400
 DEATH_SERIES_MO = "insulin;night;elderly_victim"
 
 
-def _size(spec: ScaleSpec, small: int, force: int, national: int) -> int:
-    return {"small": small, "force": force, "national": national}[spec.name]
-
-
 def _add_deaths(
     rng: np.random.Generator,
     deaths: Deaths,
@@ -83,7 +79,7 @@ def plant_death_series(
     homes: Array,
 ) -> Truth:
     """Deaths with one MO and one agency nurse across two care homes, mostly recorded natural."""
-    k = _size(spec, 5, 6, 7)
+    k = spec.by_scale(5, 6, 7)
     nurse = len(inst.practitioner_ids)
     inst.practitioner_ids.append(f"N{int(rng.integers(1_000_000, 9_999_999)):07d}")
     inst.practitioner_inst = np.append(inst.practitioner_inst, homes[0])
