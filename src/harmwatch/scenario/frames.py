@@ -39,6 +39,18 @@ __all__ = [
     "people_frame",
 ]
 
+#: Identity columns of a person as written to the files (rendered with noise).
+_IDENTITY = (
+    "forename",
+    "surname",
+    "date_of_birth",
+    "age",
+    "sex",
+    "ethnicity",
+    "postcode",
+    "nhs_number",
+)
+
 #: Identifier prefix and digits of each kind's id column.
 ID_FORMATS = {
     "police_occurrences": ("OC", 8),
@@ -185,19 +197,7 @@ def people_frame(
         inv,
         enum_series("role", codes.ROLE, q["role"]),
         person_refs("person_ref", "N", nominal, 8),
-        *[
-            ident[c]
-            for c in (
-                "forename",
-                "surname",
-                "date_of_birth",
-                "age",
-                "sex",
-                "ethnicity",
-                "postcode",
-                "nhs_number",
-            )
-        ],
+        *[ident[c] for c in _IDENTITY],
         pl.Series("person_token", [None] * len(q), dtype=pl.String),
         enum_series("age_band", AGE_BANDS, q["age_band"]),
         enum_series("relationship_to_victim", codes.RELATIONSHIP, q["relationship"]),
@@ -223,19 +223,7 @@ def deaths_frame(
         enum_series("place_type", codes.PLACE_TYPE, d["place"]),
         enum_series("institution_id", inst.ids, d["inst"]),
         text_series("institution_name", inst.names, d["inst"]),
-        *[
-            ident[c]
-            for c in (
-                "forename",
-                "surname",
-                "date_of_birth",
-                "age",
-                "sex",
-                "ethnicity",
-                "postcode",
-                "nhs_number",
-            )
-        ],
+        *[ident[c] for c in _IDENTITY],
         pl.Series("person_token", [None] * len(d), dtype=pl.String),
         enum_series("classification", codes.DEATH_CLASSIFICATION, d["classification"]),
         enum_series("cause", deaths.causes.values, d["cause"]),
@@ -286,18 +274,7 @@ def council_frame(rng: np.random.Generator, council: Council, persons: Persons) 
         datetime_series("received_at", c["t"]),
         enum_series("service", codes.SERVICE, c["service"]),
         enum_series("concern", codes.CONCERN, c["concern"]),
-        *[
-            ident[k]
-            for k in (
-                "forename",
-                "surname",
-                "date_of_birth",
-                "age",
-                "sex",
-                "postcode",
-                "nhs_number",
-            )
-        ],
+        *[ident[c] for c in _IDENTITY if c != "ethnicity"],
         person_refs("person_ref", "LA", ref, 8),
         pl.Series("person_token", [None] * len(c), dtype=pl.String),
         enum_series("outcome", OUTCOMES, c["outcome"]),
