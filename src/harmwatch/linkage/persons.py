@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, insert, select
 
 from harmwatch.errors import HarmWatchError
 from harmwatch.linkage.clusters import (
@@ -363,11 +363,3 @@ def export_persons(engine: Engine, out: Path) -> int:
         writer.writerow(["kind", "record_id", "person_id"])
         writer.writerows(table.select("kind", "record_id", "person_id").iter_rows())
     return table.height
-
-
-def count_linked(engine: Engine) -> int:
-    """Rows in ``person_records``."""
-    with engine.connect() as connection:
-        return int(
-            connection.execute(select(func.count()).select_from(person_records)).scalar_one()
-        )
