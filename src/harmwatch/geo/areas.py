@@ -32,6 +32,7 @@ from harmwatch.geo._frames import (
     ERROR_SCHEMA,
     ROW_COLUMN,
     ObjectArray,
+    empty_errors,
     float_series,
     row_numbers,
 )
@@ -397,7 +398,7 @@ def area_geometry_errors(frame: pl.DataFrame) -> pl.DataFrame:
         :func:`harmwatch.geo.coordinates.location_errors`.
     """
     if GEOMETRY_ERROR_COLUMN not in frame.columns:
-        return pl.DataFrame(schema=ERROR_SCHEMA)
+        return empty_errors()
     return (
         frame.filter(pl.col(GEOMETRY_ERROR_COLUMN).is_not_null())
         .select(

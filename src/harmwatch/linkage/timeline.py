@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-import polars as pl
 from sqlalchemy import Engine, and_, select
 
 from harmwatch.analysis.data import read_kind
@@ -167,8 +166,3 @@ def _any_of(conditions: list[Any]) -> Any:
     from sqlalchemy import false, or_
 
     return or_(false(), *conditions)
-
-
-def timeline_frame(events: list[PersonEvent]) -> pl.DataFrame:
-    """The events as a frame (one row each), for analyses."""
-    return pl.DataFrame([e.to_json() for e in events])
