@@ -38,14 +38,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
 import polars as pl
-from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 
 from harmwatch.analysis.escalation import rank_units
 from harmwatch.analysis.escalation_components import score_units
 from harmwatch.analysis.escalation_history import History, outcomes, within_days
 from harmwatch.analysis.risk_model import TrainingCache, fit_model, judgement_model
+from harmwatch.analysis.roc import roc_auc
 from harmwatch.analysis.smallnumbers import SMALL_COUNT, json_records
 
 __all__ = [
@@ -146,14 +145,6 @@ def compare_models(
     return frame
 
 
-def _auc(scores: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]) -> float | None:
-    positives, negatives = int(labels.sum()), int((~labels).sum())
-    if positives == 0 or negatives == 0:
-        return None
-    ranks = stats.rankdata(scores)
-    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
-
-
 @dataclass
 class BacktestResult:
     """The back-test over several as-of dates.
@@ -221,7 +212,7 @@ def _evaluate(frame: pl.DataFrame, k: int) -> pl.DataFrame:
                     "positives": int(labels.sum()),
                     "found": int((labels & flagged).sum()),
                     "flagged": int(flagged.sum()),
-                    "auc": _auc(part.get_column(model).to_numpy().astype(float), labels),
+                    "auc": roc_auc(part.get_column(model).to_numpy().astype(float), labels),
                 }
             )
     return pl.DataFrame(rows, schema_overrides={"auc": pl.Float64})

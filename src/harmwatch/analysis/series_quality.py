@@ -12,25 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import polars as pl
 from numpy.typing import ArrayLike
+
+from harmwatch.analysis.roc import roc_auc
 
 __all__ = ["linkage_quality", "pair_auc"]
 
 
 def pair_auc(scores: ArrayLike, labels: ArrayLike) -> float:
-    """ROC AUC of ``scores`` for ``labels`` (Mann-Whitney, ties counted half); NaN
+    """ROC AUC of ``scores`` for ``labels`` (:func:`harmwatch.analysis.roc.roc_auc`); NaN
     when either class is empty."""
-    s = np.asarray(scores, dtype=np.float64)
-    y = np.asarray(labels, dtype=bool)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    from scipy.stats import rankdata
-
-    ranks = rankdata(s)
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    auc = roc_auc(scores, labels)
+    return float("nan") if auc is None else auc
 
 
 @dataclass
