@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import polars as pl
+import pytest
 
 SEVERITY = ["domestic_incident", "common_assault", "abh", "gbh", "attempted_murder", "homicide"]
 
@@ -67,11 +68,24 @@ def test_death_series(small: Any) -> None:
 
 
 def test_care_home_excess(small: Any) -> None:
+    """A home of typical size (capacity nearest the median of the homes outside the death
+    series), with ``ratio`` times its expected deaths over 12 months."""
     truth = small.truth["patterns"]["care_home_excess"]
-    inst = small.read("institutions").filter(pl.col("institution_id") == truth["institution_id"])
+    institutions = small.read("institutions")
+    series = small.truth["patterns"]["death_series"]["institution_ids"]
+    homes = institutions.filter(
+        (pl.col("type") == "care_home") & ~pl.col("institution_id").is_in(series)
+    )
+    capacity = homes["capacity"].cast(pl.Int64)
+    median = float(capacity.median() or 0)
+    nearest = min(abs(c - median) for c in capacity.to_list())
+    inst = homes.filter(pl.col("institution_id") == truth["institution_id"])
+    assert inst.height == 1 and truth["capacity"] == int(inst["capacity"][0])
+    assert abs(truth["capacity"] - median) == nearest
     per_year = float(inst["expected_deaths_per_year"][0])
     start, end = date.fromisoformat(truth["start"]), date.fromisoformat(truth["end"])
     window_years = ((end - start).days + 1) / 365.25
+    assert (end - start).days == 364
     assert (
         truth["expected_deaths"] == round(per_year * window_years, 2)
         or abs(truth["expected_deaths"] - per_year * window_years) < 0.1
@@ -80,26 +94,49 @@ def test_care_home_excess(small: Any) -> None:
     in_window = [start <= d <= end for d in _days(deaths, "date_of_death")]
     observed = sum(in_window)
     assert observed >= truth["observed_deaths"] - 2  # a faulted row may hide a date
-    assert observed >= 2.2 * truth["expected_deaths"]
+    assert truth["observed_deaths"] >= truth["ratio"] * truth["expected_deaths"] > 0
+    assert observed >= (truth["ratio"] - 0.2) * truth["expected_deaths"]
 
 
 def test_practitioner_excess(small: Any) -> None:
+    """The GP certifies ``ratio`` times the deaths the monitor expects of them in each year of
+    the window, and far more than each colleague at the practice."""
     truth = small.truth["patterns"]["practitioner_excess"]
     deaths = small.read("deaths")
     start, end = date.fromisoformat(truth["start"]), date.fromisoformat(truth["end"])
-    ok = deaths.filter(pl.col("date_of_death").str.len_chars() == 10)
-    ok = ok.filter(
-        pl.col("date_of_death").str.to_date(strict=False).is_between(start, end)
-        & (pl.col("institution_id") == truth["institution_id"])
+    ok = deaths.filter(pl.col("date_of_death").str.len_chars() == 10).with_columns(
+        pl.col("date_of_death").str.to_date(strict=False).alias("day")
     )
-    counts = ok.group_by("practitioner_id").len()
-    mine = counts.filter(pl.col("practitioner_id") == truth["practitioner_id"])["len"][0]
+    ok = ok.filter(pl.col("day").is_between(start, end))
+    mine = ok.filter(pl.col("practitioner_id") == truth["practitioner_id"])
+    assert mine.height >= truth["observed_deaths"] - 2  # a faulted row may hide a date
+    per_year = truth["expected_per_year"]
+    assert truth["expected_deaths"] == pytest.approx(
+        per_year * ((end - start).days + 1) / 365.25, abs=0.02
+    )
+    first_year = mine.filter(pl.col("day") < start + timedelta(days=365)).height
+    assert first_year >= truth["ratio"] * per_year - 2
+    at_practice = ok.filter(pl.col("institution_id") == truth["institution_id"])
+    counts = at_practice.group_by("practitioner_id").len()
     others = counts.filter(
         pl.col("practitioner_id").is_not_null()
         & (pl.col("practitioner_id") != truth["practitioner_id"])
     )["len"]
-    assert mine >= 2.5 * max(float(others.mean() or 0), 1.0)
-    assert mine >= truth["observed_deaths"] - 2
+    own = counts.filter(pl.col("practitioner_id") == truth["practitioner_id"])["len"][0]
+    assert own >= 2.5 * max(float(others.max() or 0), 1.0)
+
+
+def test_excess_plants_draw_from_their_own_stream() -> None:
+    """The excess plants' generator is derived from the seed without advancing the main one,
+    and differs from it and from the escalation pathways' generator."""
+    from harmwatch.scenario.escalation_pathways import pathway_rng
+    from harmwatch.scenario.planted_deaths import excess_rng
+
+    main = np.random.default_rng(7)
+    first = excess_rng(main).integers(0, 2**32, 4)
+    assert (excess_rng(main).integers(0, 2**32, 4) == first).all()  # reproducible
+    assert (main.integers(0, 2**32, 4) == np.random.default_rng(7).integers(0, 2**32, 4)).all()
+    assert not (pathway_rng(np.random.default_rng(7)).integers(0, 2**32, 4) == first).all()
 
 
 def test_domestic_escalation(small: Any) -> None:

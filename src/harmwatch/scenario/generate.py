@@ -12,7 +12,7 @@ import numpy as np
 
 from harmwatch.contract import codes
 from harmwatch.errors import HarmWatchError
-from harmwatch.scenario import frames, planted, truth
+from harmwatch.scenario import frames, planted, planted_deaths, truth
 from harmwatch.scenario.config import SCALES
 from harmwatch.scenario.deaths import build_deaths
 from harmwatch.scenario.faults import plan_faults
@@ -143,11 +143,13 @@ def generate_scenario(
     patterns["death_series"] = planted.plant_death_series(
         rng, spec, tf, geo, inst, persons, deaths, homes[:2]
     )
-    patterns["care_home_excess"] = planted.plant_care_home_excess(
-        rng, spec, tf, inst, persons, deaths, int(homes[2])
+    # The two excesses: their own stream, a care home of typical size (homes[2] unused).
+    excess = planted_deaths.excess_rng(rng)
+    patterns["care_home_excess"] = planted_deaths.plant_care_home_excess(
+        excess, spec, tf, inst, persons, deaths, planted_deaths.typical_care_home(inst, homes[:2])
     )
-    patterns["practitioner_excess"] = planted.plant_practitioner_excess(
-        rng, spec, tf, geo, inst, persons, deaths
+    patterns["practitioner_excess"] = planted_deaths.plant_practitioner_excess(
+        excess, spec, tf, geo, inst, persons, deaths
     )
     say("ED attendances and council referrals")
     ed = build_ed(rng, spec, tf, geo, inst, persons, police)

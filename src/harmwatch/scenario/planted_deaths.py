@@ -5,14 +5,21 @@ records, marks them ``protected`` and returns its truth with internal row number
 
 1. ``death_series``: deaths sharing an MO across two care homes in a few
    months, mostly recorded as natural, all with the same agency nurse.
-2. ``care_home_excess``: a care home with about 2.5x its expected deaths in a
-   12-month window.
-3. ``practitioner_excess``: a GP certifying about 3x as many deaths as the
-   colleagues at the same practice.
+2. ``care_home_excess``: a care home of typical size with ``CARE_HOME_EXCESS_RATIO``
+   times its expected deaths in a 12-month window.
+3. ``practitioner_excess``: a GP certifying ``PRACTITIONER_EXCESS_RATIO`` times the
+   deaths the monitor expects of them, each year of a three-year window.
+
+The two excess plants draw from their own generator (:func:`excess_rng`), so that
+their design can change without changing the main stream's draws before them. Their
+ratios were chosen for a design power of about 90% or more: the chance that the death
+monitor, at its defaults and force-scale thresholds, signals within 12 months of the
+excess starting (docs/monitoring.md, "Power"; docs/scenario.md).
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -27,15 +34,28 @@ from harmwatch.scenario.population import Persons
 from harmwatch.scenario.timeprofile import TimeFrame
 
 __all__ = [
+    "CARE_HOME_EXCESS_RATIO",
     "DEATH_SERIES_MO",
+    "EXCESS_TAG",
+    "PRACTITIONER_EXCESS_RATIO",
+    "excess_rng",
+    "monitored_expectation",
     "plant_care_home_excess",
     "plant_death_series",
     "plant_practitioner_excess",
+    "typical_care_home",
 ]
 
 Truth = dict[str, Any]
 _DAY = 86_400
 DEATH_SERIES_MO = "insulin;night;elderly_victim"
+#: Spawn key of the excess plants' generator (:func:`excess_rng`).
+EXCESS_TAG = 0xDEA
+#: The planted care home's deaths in its 12 months, as a multiple of its expected deaths.
+CARE_HOME_EXCESS_RATIO = 3.0
+#: The planted GP's deaths in each year of the excess, as a multiple of the monitor's
+#: expectation for them.
+PRACTITIONER_EXCESS_RATIO = 4.0
 
 
 def _add_deaths(
@@ -113,6 +133,52 @@ def plant_death_series(
     }
 
 
+def excess_rng(rng: np.random.Generator) -> np.random.Generator:
+    """A generator derived from the scenario seed for the two excess plants.
+
+    Separate from the main stream (as :func:`harmwatch.scenario.escalation_pathways.
+    pathway_rng`): changing these plants does not change what the main stream draws.
+    """
+    seq = rng.bit_generator.seed_seq
+    entropy = getattr(seq, "entropy", None)
+    return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(EXCESS_TAG,)))
+
+
+def typical_care_home(inst: Institutions, exclude: Array) -> int:
+    """The care home whose capacity is nearest the median of the care homes (``exclude`` left
+    out; the lowest index on a tie): a home of typical size, chosen without a random draw."""
+    homes = np.setdiff1d(inst.of_type("care_home"), exclude)
+    capacity = inst.capacity[homes].astype(np.float64)
+    return int(homes[np.argmin(np.abs(capacity - np.median(capacity)))])
+
+
+def monitored_expectation(inst: Institutions, deaths: Deaths, practitioner: int) -> float:
+    """The expected deaths per year the death monitor gives a practitioner.
+
+    Mirrors :func:`harmwatch.analysis.expected_deaths.practitioner_expectations`
+    on the deaths generated so far: the practitioners of one institution share
+    equally the deaths they certify at each institution with expected deaths
+    (care homes, GP practices), ``sum_j D_hj / (n_h D_j) * E_j``, with ``E_j``
+    the institution's ``expected_deaths_per_year``.
+
+    References
+    ----------
+    .. [1] Aylin P, Best N, Bottle A, Marshall C. Following Shipman: a pilot
+       system for monitoring mortality rates in primary care. Lancet 2003;
+       362:485-491.
+    """
+    t = deaths.table
+    colleagues = inst.practitioners_of(int(inst.practitioner_inst[practitioner]))
+    inst_idx = np.asarray(t["inst"])
+    at = (inst_idx >= 0) & (inst.expected[np.maximum(inst_idx, 0)] > 0)
+    group = at & np.isin(t["practitioner"], colleagues)
+    n = len(inst.ids)
+    total = np.bincount(inst_idx[at], minlength=n).astype(np.float64)
+    theirs = np.bincount(inst_idx[group], minlength=n).astype(np.float64)
+    share = np.divide(theirs, len(colleagues) * total, out=np.zeros(n), where=total > 0)
+    return float((share * inst.expected).sum())
+
+
 def plant_care_home_excess(
     rng: np.random.Generator,
     spec: ScaleSpec,
@@ -121,14 +187,20 @@ def plant_care_home_excess(
     persons: Persons,
     deaths: Deaths,
     home: int,
+    ratio: float = CARE_HOME_EXCESS_RATIO,
 ) -> Truth:
-    """Extra deaths at one care home: about 2.5x its expected rate over 12 months."""
+    """Extra deaths at one care home: ``ratio`` times its expected deaths over 12 months.
+
+    The home's deaths in the window are topped up to ``ceil(ratio * E)`` (``E``
+    from its ``expected_deaths_per_year``, which the monitor uses), the extra
+    deaths spread uniformly over the window.
+    """
     start = frame.day0 + int(rng.integers(0, max(1, frame.n_days - 365)))
     end = min(start + 364, frame.day0 + frame.n_days - 1)
     expected = float(inst.expected[home]) * (end - start + 1) / 365.25
     t = deaths.table
     observed = int(((t["inst"] == home) & (t["day"] >= start) & (t["day"] <= end)).sum())
-    extra = max(3, int(np.ceil(2.6 * expected)) - observed)
+    extra = max(3, int(np.ceil(ratio * expected)) - observed)
     day = np.sort(rng.integers(start, end + 1, extra))
     staff = inst.practitioners_of(home)
     classification = ["natural" if rng.random() < 0.85 else "unexplained" for _ in range(extra)]
@@ -148,6 +220,8 @@ def plant_care_home_excess(
         "institution_id": inst.ids[home],
         "start": start,
         "end": end,
+        "capacity": int(inst.capacity[home]),
+        "ratio": ratio,
         "expected_deaths": round(expected, 2),
         "observed_deaths": observed + extra,
         "death_rows": rows.tolist(),
@@ -162,23 +236,37 @@ def plant_practitioner_excess(
     inst: Institutions,
     persons: Persons,
     deaths: Deaths,
+    ratio: float = PRACTITIONER_EXCESS_RATIO,
 ) -> Truth:
-    """A GP who certifies about three times as many home deaths as the practice's other GPs."""
+    """A GP (the first of the biggest practice) certifying ``ratio`` times the deaths the
+    monitor expects of them, in each year of a three-year window (the span if shorter).
+
+    The expectation is :func:`monitored_expectation`; each year's deaths certified
+    by the GP are topped up to ``ceil(ratio * E_year)`` with deaths at home in the
+    practice's areas, spread uniformly over that year.
+    """
     gps = inst.of_type("gp_practice")
     practice = int(gps[np.argmax(inst.capacity[gps])])
-    staff = inst.practitioners_of(practice)
-    gp = int(staff[0])
+    gp = int(inst.practitioners_of(practice)[0])
+    per_year = monitored_expectation(inst, deaths, gp)
     years = min(3.0, frame.n_days / 365.25)
-    start = frame.day0 + int(rng.integers(0, max(1, frame.n_days - int(years * 365.25))))
-    end = min(start + int(years * 365.25) - 1, frame.day0 + frame.n_days - 1)
+    span = int(years * 365.25)
+    start = frame.day0 + int(rng.integers(0, max(1, frame.n_days - span)))
+    end = min(start + span - 1, frame.day0 + frame.n_days - 1)
     t = deaths.table
-    in_window = (t["day"] >= start) & (t["day"] <= end)
-    counts = np.array([int((in_window & (t["practitioner"] == s)).sum()) for s in staff])
-    expected = float(counts[1:].mean()) if len(staff) > 1 else float(counts[0])
-    extra = max(4, int(np.ceil(3 * max(expected, 2.0))) - int(counts[0]))
+    mine = np.asarray(t["practitioner"]) == gp
+    cuts = [start + round(k * 365.25) for k in range(int(np.ceil(years - 1e-9)))] + [end + 1]
+    days: list[Array] = []
+    before = 0
+    for lo, hi in itertools.pairwise(cuts):
+        have = int((mine & (t["day"] >= lo) & (t["day"] < hi)).sum())
+        want = int(np.ceil(ratio * per_year * (hi - lo) / 365.25))
+        before += have
+        days.append(rng.integers(lo, hi, max(0, want - have)))
+    day = np.sort(np.concatenate(days))
+    extra = len(day)
     areas = np.flatnonzero(inst.area_gp == practice)
     area = areas[rng.integers(0, len(areas), extra)]
-    day = np.sort(rng.integers(start, end + 1, extra))
     rows = _add_deaths(
         rng,
         deaths,
@@ -197,7 +285,9 @@ def plant_practitioner_excess(
         "institution_id": inst.ids[practice],
         "start": start,
         "end": end,
-        "expected_deaths": round(expected, 2),
-        "observed_deaths": int(counts[0]) + extra,
+        "ratio": ratio,
+        "expected_per_year": round(per_year, 2),
+        "expected_deaths": round(per_year * (end - start + 1) / 365.25, 2),
+        "observed_deaths": before + extra,
         "death_rows": rows.tolist(),
     }
