@@ -164,3 +164,28 @@ def test_kill_9_inside_the_transaction_changes_nothing(
         assert result.rows_loaded == 1
     finally:
         engine.dispose()
+
+
+def test_an_error_preparing_a_later_part_changes_nothing(
+    loaded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts are prepared a step ahead in a worker thread (ingest.prefetch): an
+    error there, after earlier parts are written, still rolls the whole load back."""
+    from harmwatch.ingest import validate
+
+    monkeypatch.setattr(validate, "PART_ROWS", 2)
+    before = dump(loaded)
+    real = load.row_hashes
+    parts: list[int] = []
+
+    def hash_then_fail(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+        parts.append(frame.height)
+        if len(parts) == 3:
+            raise RuntimeError("boom in part 3")
+        return real(frame, columns)
+
+    monkeypatch.setattr(load, "row_hashes", hash_then_fail)
+    with pytest.raises(RuntimeError, match="boom in part 3"):
+        ingest(loaded, v2(tmp_path))
+    assert len(parts) == 3
+    assert dump(loaded) == before

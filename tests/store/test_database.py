@@ -10,14 +10,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from _postgres import create_database, drop_database
 from harmwatch.errors import HarmWatchError
 from harmwatch.store.database import (
     DATABASE_URL_ENV,
     DEFAULT_DATABASE_URL,
+    create_store_engine,
     current_revision,
     head_revision,
     open_store,
     resolve_url,
+    upgrade,
 )
 from harmwatch.store.schema import metadata
 
@@ -87,17 +90,73 @@ def test_open_store_twice_is_idempotent(store_url: str) -> None:
         second.dispose()
 
 
-def test_migrations_match_the_models(store_engine: Engine) -> None:
-    with store_engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, metadata)
+def test_migrations_match_the_models(store_url: str) -> None:
+    engine = create_store_engine(store_url)
+    try:
+        upgrade(engine, through_migrations=True)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
     assert not differences, (
-        f"The schema the migrations build on {store_engine.dialect.name} differs from "
+        f"The schema the migrations build on {store_url.split(':')[0]} differs from "
         "harmwatch/store/schema.py. When you change schema.py, add a migration under "
         "src/harmwatch/store/migrations/versions/ (e.g. with alembic's autogenerate against "
         "a store at the previous head, then review it). Differences:\n"
         + pprint.pformat(differences)
     )
+
+
+def _schema(engine: Engine) -> dict[str, object]:
+    """Every table's columns (type, nullability), keys and indexes, as the database reports them."""
+    inspector = inspect(engine)
+    schema: dict[str, object] = {}
+    for table in sorted(inspector.get_table_names()):
+        schema[table] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+            ],
+            "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "foreign_keys": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                for f in inspector.get_foreign_keys(table)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in inspector.get_indexes(table)
+            ),
+            "unique": sorted(
+                tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
+            ),
+        }
+    return schema
+
+
+def test_fresh_store_has_the_schema_the_migrations_build(
+    store_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """An empty database is created from the models without Alembic: it must be
+    the very schema the migrations build, stamped at the head revision."""
+    server_url: str | None = None
+    if store_url.startswith("sqlite"):
+        migrated_url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    else:
+        server_url = request.getfixturevalue("postgres_server_url")
+        migrated_url = create_database(server_url)
+    fresh = open_store(store_url)
+    migrated = create_store_engine(migrated_url)
+    try:
+        upgrade(migrated, through_migrations=True)
+        assert _schema(fresh) == _schema(migrated)
+        assert current_revision(fresh) == current_revision(migrated) == head_revision()
+        upgrade(fresh, through_migrations=True)  # Alembic sees it at head: nothing to do
+        assert current_revision(fresh) == head_revision()
+    finally:
+        fresh.dispose()
+        migrated.dispose()
+        if server_url is not None:
+            drop_database(server_url, migrated_url)
 
 
 # --- errors -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ caller's): an error anywhere leaves the store as it was.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from harmwatch.contract import KindSpec
 from harmwatch.ingest import load
 from harmwatch.ingest.bulk import bulk_mode
 from harmwatch.ingest.mapping import Mapping
+from harmwatch.ingest.prefetch import prefetched
 from harmwatch.ingest.quarantine_rows import hide_personal_values, quarantine_entries
 from harmwatch.ingest.reader import ROW, RawTable, rows_numbered
 from harmwatch.ingest.result import IngestResult, error_list
@@ -108,24 +110,18 @@ def load_extract(
     old = load.existing_hashes(connection, spec, source)
     areas = _area_index(connection) if spec.located and spec.name != "areas" else None
     tally = _Tally(errors=[prepared.duplicates])
+    parts = _planned_parts(spec, prepared, options, old, areas)
     with bulk_mode(connection, table, rows=prepared.frame.height):
-        for clean, errors in validate_parts(prepared, spec, now=options.now):
-            if options.tokens_only:
-                clean = _keep_tokens_only(clean, options.key)
-            clean = clean.with_columns(
-                load.row_hashes(clean, [c for c in clean.columns if c != ROW])
-            )
-            if areas is not None:
-                clean = _assign_areas(areas, clean)
+        for part in prefetched(parts):
             loaded, updated, unchanged = load.write_records(
-                connection, spec, source, extract_id, clean, old
+                connection, spec, source, extract_id, part.plan
             )
             tally.loaded += loaded
             tally.updated += updated
             tally.unchanged += unchanged
-            tally.ids.append(clean.get_column(spec.id_column))
-            tally.errors.append(errors)
-            tally.add_dates(clean, spec)
+            tally.ids.append(part.ids)
+            tally.errors.append(part.errors)
+            tally.add_dates(part.dates, spec)
     errors = _all_errors(raw, tally.errors)
     if options.tokens_only:
         errors = hide_personal_values(errors)
@@ -176,6 +172,40 @@ def load_extract(
         areas_reassigned=reassigned,
         quarantine_resolved=resolved,
     )
+
+
+@dataclass
+class _Part:
+    """A part of the extract, validated, hashed, placed and planned: all that
+    is left is to write it."""
+
+    plan: load.RecordPlan
+    ids: pl.Series
+    errors: pl.DataFrame
+    dates: pl.DataFrame
+
+
+def _planned_parts(
+    spec: KindSpec,
+    prepared: Prepared,
+    options: ExtractOptions,
+    old: pl.DataFrame,
+    areas: Any,
+) -> Iterator[_Part]:
+    """Each part of the extract made ready to write, without touching the
+    database (so it can run ahead in a worker thread: :mod:`.prefetch`)."""
+    for clean, errors in validate_parts(prepared, spec, now=options.now):
+        if options.tokens_only:
+            clean = _keep_tokens_only(clean, options.key)
+        clean = clean.with_columns(load.row_hashes(clean, [c for c in clean.columns if c != ROW]))
+        if areas is not None:
+            clean = _assign_areas(areas, clean)
+        yield _Part(
+            plan=load.plan_records(spec, clean, old),
+            ids=clean.get_column(spec.id_column),
+            errors=errors,
+            dates=clean.select(spec.main_date) if spec.main_date else clean.clear(),
+        )
 
 
 def _all_errors(raw: RawTable, errors: list[pl.DataFrame]) -> pl.DataFrame:

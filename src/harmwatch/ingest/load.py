@@ -13,8 +13,8 @@ Bulk rows go through the database driver directly, in batches
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
-from hashlib import md5
 from typing import Any
 
 import polars as pl
@@ -37,22 +37,32 @@ _HASH_BATCH = 50_000
 def row_hashes(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     """MD5 of each row's canonical values (stable across versions and runs).
 
-    Values are joined as text (date-times as their integer microseconds) and
-    hashed in slices, so memory stays bounded on large extracts.
+    Values are joined as text by Polars (date-times as their integer
+    microseconds) and digested by DuckDB's ``md5`` (the same hex digest as
+    :func:`hashlib.md5`, computed without holding Python's interpreter lock,
+    so a load's writer thread is not held up: :mod:`.prefetch`), in slices so
+    memory stays bounded on large extracts.
     """
+    import duckdb
+
     canonical = []
     for name in columns:
         column = pl.col(name)
         if frame.schema[name].is_temporal():
             column = column.cast(pl.Int64)
         canonical.append(column.cast(pl.String).fill_null("\x00"))
-    parts: list[str] = []
-    for offset in range(0, frame.height, _HASH_BATCH):
-        text = frame.slice(offset, _HASH_BATCH).select(
-            pl.concat_str(canonical, separator="\x1f").alias("t")
-        )
-        parts += [md5(t.encode()).hexdigest() for t in text.get_column("t").to_list()]
-    return pl.Series("row_hash", parts, dtype=pl.String)
+    parts: list[pl.Series] = []
+    with duckdb.connect() as digests:
+        for offset in range(0, frame.height, _HASH_BATCH):
+            text = frame.slice(offset, _HASH_BATCH).select(
+                pl.concat_str(canonical, separator="\x1f").alias("t")
+            )
+            digests.register("text", text)
+            parts.append(digests.sql("SELECT md5(t) AS row_hash FROM text").pl()["row_hash"])
+            digests.unregister("text")
+    if not parts:
+        return pl.Series("row_hash", [], dtype=pl.String)
+    return pl.concat(parts).rename("row_hash").cast(pl.String)
 
 
 def existing_hashes(connection: Connection, kind: KindSpec, source: str) -> pl.DataFrame:
@@ -87,49 +97,68 @@ def finish_extract(connection: Connection, extract_id: int, counts: dict[str, An
     connection.execute(update(extracts).where(extracts.c.extract_id == extract_id).values(**counts))
 
 
-def write_records(
-    connection: Connection,
-    kind: KindSpec,
-    source: str,
-    extract_id: int,
-    clean: pl.DataFrame,
-    old: pl.DataFrame | None = None,
-) -> tuple[int, int, int]:
-    """Insert new, update changed, keep unchanged records; return the three counts.
+@dataclass
+class RecordPlan:
+    """What a part of an extract does to the store, before anything is written.
+
+    Attributes
+    ----------
+    new : polars.DataFrame
+        Records not in the store yet (record columns), to insert.
+    changed : polars.DataFrame
+        Records whose content differs from the stored version: record
+        columns and ``__id``, the stored row to update.
+    unchanged : int
+        Records identical to the stored version (left alone).
+    """
+
+    new: pl.DataFrame
+    changed: pl.DataFrame
+    unchanged: int
+
+
+def plan_records(kind: KindSpec, clean: pl.DataFrame, old: pl.DataFrame) -> RecordPlan:
+    """Sort a part's clean records into new, changed and unchanged.
 
     ``clean`` holds contract columns, ``date_precision``, ``extra`` and
-    ``row_hash`` (see :func:`row_hashes`); ``old`` is the source's records
-    as :func:`existing_hashes` gives them (read here when not given).
+    ``row_hash`` (see :func:`row_hashes`); ``old`` is the source's records as
+    :func:`existing_hashes` gives them. Only Polars work: safe to run in a
+    worker thread (:mod:`harmwatch.ingest.prefetch`).
     """
-    table = kind_tables[kind.name]
-    key = kind.id_column
-    if old is None:
-        old = existing_hashes(connection, kind, source)
-    joined = clean.join(old, on=key, how="left")
+    joined = clean.join(old, on=kind.id_column, how="left")
     new = joined.filter(pl.col("__id").is_null())
     changed = joined.filter(
         pl.col("__id").is_not_null() & (pl.col("__old_hash") != pl.col("row_hash"))
     )
-    unchanged = joined.height - new.height - changed.height
     record_columns = [c for c in clean.columns if c != ROW]
-    bulk_insert(
-        connection,
-        table,
-        new.select(record_columns),
-        constants={"source": source, "extract_id": extract_id},
+    return RecordPlan(
+        new=new.select(record_columns),
+        changed=changed.select([*record_columns, "__id"]),
+        unchanged=joined.height - new.height - changed.height,
     )
+
+
+def write_records(
+    connection: Connection, kind: KindSpec, source: str, extract_id: int, plan: RecordPlan
+) -> tuple[int, int, int]:
+    """Insert the new, update the changed records of a :class:`RecordPlan`
+    (keeping the previous versions in ``record_history``); return the counts
+    loaded, updated and unchanged."""
+    table = kind_tables[kind.name]
+    bulk_insert(connection, table, plan.new, constants={"source": source, "extract_id": extract_id})
+    changed = plan.changed
     if changed.height:
         _keep_history(connection, kind, source, extract_id, changed.get_column("__id"))
-        values: dict[str, Any] = {c: bindparam(f"v_{c}") for c in record_columns}
+        values: dict[str, Any] = {c: bindparam(f"v_{c}") for c in changed.columns if c != "__id"}
         statement = (
             update(table)
             .where(table.c.id == bindparam("v___id"))
             .values(extract_id=extract_id, **values)
         )
-        rows = changed.select([*record_columns, "__id"]).rename(lambda c: f"v_{c}")
+        rows = changed.rename(lambda c: f"v_{c}")
         for offset in range(0, rows.height, BATCH):
             connection.execute(statement, rows.slice(offset, BATCH).to_dicts())
-    return new.height, changed.height, unchanged
+    return plan.new.height, changed.height, plan.unchanged
 
 
 def _keep_history(

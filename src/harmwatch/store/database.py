@@ -111,10 +111,21 @@ def current_revision(engine: Engine) -> str | None:
         return None if value is None else str(value)
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the store's schema up to the newest migration (idempotent)."""
+def upgrade(engine: Engine, *, through_migrations: bool = False) -> None:
+    """Bring the store's schema up to the newest migration (idempotent).
+
+    An empty database is created from the models in one transaction and
+    stamped with the newest revision, without importing Alembic (a fresh
+    store in a few tenths of a second less); ``tests/store/test_database.py``
+    checks that this gives the schema the migrations build. A store that
+    has tables is migrated by Alembic. ``through_migrations`` forces the
+    migrations even for an empty database.
+    """
     try:
-        if current_revision(engine) == SCHEMA_REVISION:
+        revision = current_revision(engine)
+        if revision == SCHEMA_REVISION:
+            return
+        if revision is None and not through_migrations and _create_fresh(engine):
             return
         from alembic import command
 
@@ -124,6 +135,28 @@ def upgrade(engine: Engine) -> None:
             command.upgrade(config, "head")
     except OperationalError as exc:
         raise HarmWatchError(f"cannot open the store {engine.url!r}: {exc.orig}") from exc
+
+
+def _create_fresh(engine: Engine) -> bool:
+    """Create every table of an empty database, stamped at the newest
+    revision, as Alembic's own ``alembic_version`` table records it; say
+    whether the database was empty (else nothing is done)."""
+    from harmwatch.store.schema import metadata
+
+    with engine.begin() as connection:
+        if inspect(connection).get_table_names():
+            return False
+        metadata.create_all(connection)
+        connection.execute(
+            text(
+                "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": SCHEMA_REVISION}
+        )
+    return True
 
 
 def open_store(url: str | None = None) -> Engine:
