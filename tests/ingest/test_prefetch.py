@@ -58,8 +58,7 @@ def test_a_caller_that_stops_early_stops_the_worker() -> None:
 
     def items() -> Iterator[int]:
         try:
-            for i in range(10**9):
-                yield i
+            yield from range(10**9)
         finally:
             closed.set()
 
