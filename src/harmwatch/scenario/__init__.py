@@ -53,13 +53,17 @@ files); coordinates are BNG metres.
     ``suspect_description`` (the occurrences' ``description``),
     ``offender_person``, ``offence_group``.
 
-    ``care_home_excess``: ``institution_id``, ``start``, ``end`` (12 months),
-    ``expected_deaths`` (in the window, from ``expected_deaths_per_year``),
-    ``observed_deaths`` (in the window), ``death_ids`` (the planted excess).
+    ``care_home_excess``: ``institution_id`` (the home of median capacity
+    outside the death series), ``start``, ``end`` (12 months), ``capacity``,
+    ``ratio`` (planted deaths over expected), ``expected_deaths`` (in the
+    window, from ``expected_deaths_per_year``), ``observed_deaths`` (in the
+    window), ``death_ids`` (the planted excess).
 
     ``practitioner_excess``: ``practitioner_id``, ``institution_id`` (GP
-    practice), ``start``, ``end``, ``expected_deaths`` (mean of the practice's
-    other GPs in the window), ``observed_deaths``, ``death_ids`` (planted).
+    practice), ``start``, ``end``, ``ratio``, ``expected_per_year`` (the death
+    monitor's expectation for the GP), ``expected_deaths`` (the same, in the
+    window), ``observed_deaths`` (certified by the GP in the window),
+    ``death_ids`` (planted).
 
     ``domestic_escalation``: ``escalating``: ``[{"victim_person",
     "suspect_person", "occurrence_ids" (time order), "offence_groups",

@@ -10,9 +10,10 @@ the files' ids. The patterns (see the package docstring for the truth schema):
    months, mostly recorded as natural, all with the same agency nurse.
 2. ``assault_series``: GBHs on weekend nights sharing an MO code and an
    unidentified suspect's description.
-3. ``care_home_excess`` and ``practitioner_excess``: a care home with 2.5x its
-   expected deaths in a 12-month window; a GP certifying about 3x as many
-   deaths as the colleagues at the same practice.
+3. ``care_home_excess`` and ``practitioner_excess``: a care home of typical size
+   with 3x its expected deaths in a 12-month window; a GP certifying 4x the
+   deaths the death monitor expects of them (own random stream; see
+   :mod:`harmwatch.scenario.planted_deaths`).
 4. ``domestic_escalation``: couples whose occurrences escalate from domestic
    incidents to GBH, attempted murder or homicide.
 5. ``near_repeat_cluster``: a burst of ABH/GBH within 200 m and 14 days.
