@@ -6,24 +6,20 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-#: Column of the input frames that holds the spreadsheet-style row number.
-ROW_COLUMN = "__row"
+from harmwatch.error_frame import ERROR_SCHEMA, empty_errors
+from harmwatch.error_frame import ROW as ROW_COLUMN
 
-#: The schema of every error frame of this package: one row per problem.
-ERROR_SCHEMA: dict[str, pl.DataType] = {
-    ROW_COLUMN: pl.Int64(),
-    "column": pl.String(),
-    "value": pl.String(),
-    "reason": pl.String(),
-}
+__all__ = [
+    "ERROR_SCHEMA",
+    "ROW_COLUMN",
+    "empty_errors",
+    "float_column",
+    "float_series",
+    "row_numbers",
+]
 
 FloatArray = npt.NDArray[np.float64]
 ObjectArray = npt.NDArray[np.object_]
-
-
-def empty_errors() -> pl.DataFrame:
-    """An error frame with no rows."""
-    return pl.DataFrame(schema=ERROR_SCHEMA)
 
 
 def row_numbers(frame: pl.DataFrame) -> pl.Series:

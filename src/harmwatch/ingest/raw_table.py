@@ -10,10 +10,10 @@ from pathlib import Path
 
 import polars as pl
 
+from harmwatch.error_frame import ROW
+
 __all__ = ["MAX_CELL_CHARS", "ROW", "BadRow", "RawTable", "rows_numbered"]
 
-#: Name of the column holding each row's number in the file.
-ROW = "__row"
 #: A cell longer than this is refused: real values are far shorter, and a
 #: longer one nearly always comes from an unclosed quote swallowing rows.
 MAX_CELL_CHARS = 100_000

@@ -19,13 +19,10 @@ import polars as pl
 
 from harmwatch.contract import ColumnSpec
 from harmwatch.contract.codes import BOOLEAN_VALUES
+from harmwatch.error_frame import ERROR_SCHEMA
 from harmwatch.ingest.reader import ROW
 
 __all__ = ["ERROR_SCHEMA", "PARSED", "Check", "column_checks", "errors_where", "parse_datetime"]
-
-
-#: Columns of the errors frame.
-ERROR_SCHEMA = {ROW: pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
 
 
 #: Prefix of the parsed copy of a column while it is validated.
