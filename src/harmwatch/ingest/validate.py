@@ -246,7 +246,7 @@ def validate_parts(
 
 
 #: Rows validated at a time (memory is bounded by the part, not the file).
-PART_ROWS = 200_000
+PART_ROWS = 100_000
 
 
 def _validate_part(
