@@ -278,9 +278,9 @@ def test_force_scale(tmp_path_factory: pytest.TempPathFactory, seed: int) -> Non
     bases = dict(default.tables["institutions"].select("type", "expected_basis").iter_rows())
     assert bases["hospital"] == "own rate in run-in"
     if seed == 0:
-        # 5% family-wise up to the thresholds' simulation resolution: at 0.05% per chart,
-        # 20,000 in-control paths leave about 10 beyond each threshold (measured on seeds
-        # 0, 1, 2 with 4,000 replications: 6.2%, 3.7%, 4.1%; docs/monitoring.md).
+        # 5% family-wise: the calibration simulates enough paths that ~60 lie beyond each
+        # threshold (measured on seeds 0, 1, 2 with 4,000 replications: 5.2%, 4.2%, 4.4%;
+        # with a fixed 20,000 paths it was 6.2%, 3.7%, 4.1%; docs/monitoring.md).
         check = default.false_alarm_check(replications=2_000, seed=11)
-        assert check.any_lower <= 0.065 and check.any_upper >= 0.035, check
+        assert check.any_lower <= 0.05 <= check.any_upper, check
         assert check.more_than_one_rate < 0.01
