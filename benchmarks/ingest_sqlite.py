@@ -393,6 +393,12 @@ def run_measured(cmd: list[str], log_base: Path) -> dict[str, Any]:
     }
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median wall time (the lower middle one for an even count)."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def sqlite_cli() -> str:
     found = shutil.which("sqlite3")
     if found is None:
@@ -992,9 +998,11 @@ def table(report: dict[str, Any]) -> str:
         f"  peak {update['peak_rss_mib']:.0f} MiB"
         f"  ({update['result']['rows_updated']:,} updated)",
         f"CLI start-up (ingest --help)      {report['harmwatch_startup_s']:>10.2f} s",
-        f"goal: time {'met' if report['goal']['time_met'] else 'NOT met'} (wall "
-        f"{'met' if report['goal'].get('time_met_wall') else 'not met'}, CPU "
-        f"{'met' if report['goal'].get('time_met_cpu') else 'not met'}), "
+        f"goal: time {'met' if report['goal']['time_met'] else 'NOT met'} (median wall of "
+        f"{report.get('repeat', 1)} runs "
+        f"{'met' if report['goal'].get('time_met_wall') else 'not met'}"
+        f"{'' if report['goal'].get('machine_quiet', True) else ', machine busy: not trusted'}; "
+        f"CPU time {'met' if report['goal'].get('time_met_cpu') else 'not met'}), "
         f"memory {'met' if report['goal']['memory_met'] else 'NOT met'} "
         f"(update {'met' if report['goal'].get('update_memory_met') else 'not met'}) "
         f"-> {'yes' if report['goal']['met'] else 'no'}",
@@ -1014,6 +1022,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where the CSVs and databases go (temp)")
     parser.add_argument("--profile", action="store_true", help="also profile a load in-process")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help=".import and the first load, each this many times, interleaved (medians compared)",
+    )
     parser.add_argument("--_stage-run", nargs=3, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--_profile-run", nargs=3, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--_generate", nargs=3, help=argparse.SUPPRESS)
@@ -1065,20 +1079,30 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         load_at_start = os.getloadavg()[0]
-        if load_at_start > 0.5 * (os.cpu_count() or 1):
+        noisy = load_at_start > 0.5 * (os.cpu_count() or 1)
+        if noisy:
             print(
                 f"warning: load average {load_at_start:.1f} on {os.cpu_count()} CPUs: "
                 "other work is running, timings will be noisy",
                 file=sys.stderr,
             )
-        imp = sqlite_import(cli, base_csv, work / "import.db")
-        if imp["rows_in_table"] != args.rows:
-            sys.exit(f"error: .import loaded {imp['rows_in_table']} rows, not {args.rows}")
+        # .import and the first load alternate, so that a change in the machine's
+        # load touches both; the medians are compared.
+        imports: list[dict[str, Any]] = []
+        first_loads: list[dict[str, Any]] = []
         db = work / "harmwatch.db"
-        for path in work.glob("harmwatch.db*"):
-            path.unlink()
+        for _ in range(max(1, args.repeat)):
+            imports.append(sqlite_import(cli, base_csv, work / "import.db"))
+            if imports[-1]["rows_in_table"] != args.rows:
+                sys.exit(
+                    f"error: .import loaded {imports[-1]['rows_in_table']} rows, not {args.rows}"
+                )
+            for path in work.glob("harmwatch.db*"):
+                path.unlink()
+            first_loads.append(harmwatch_ingest(base_csv, db, "first"))
+        imp = _median_run(imports)
         runs = {
-            "first_load": harmwatch_ingest(base_csv, db, "first"),
+            "first_load": _median_run(first_loads),
             "reload": harmwatch_ingest(base_csv, db, "reload"),
             "update": harmwatch_ingest(update_csv, db, "update"),
         }
@@ -1097,6 +1121,11 @@ def main(argv: list[str] | None = None) -> int:
                 for label, run in runs.items()
             },
             "harmwatch_startup_s": startup_seconds(),
+            "repeat": max(1, args.repeat),
+            "runs_s": {
+                "sqlite_import": [r["seconds"] for r in imports],
+                "first_load": [r["seconds"] for r in first_loads],
+            },
             "ratio": round(ratio, 2),
             # CPU seconds (user+sys) of the two processes: less sensitive to other
             # load on a shared machine, but harmwatch uses every core, sqlite3 one.
@@ -1105,9 +1134,11 @@ def main(argv: list[str] | None = None) -> int:
             "goal": {
                 "ratio_max": GOAL_RATIO,
                 "rss_max_mib": GOAL_RSS_MIB,
-                # Met only when both hold: a loaded machine can slow the one-process
-                # .import more than the load and make the wall ratio look met.
-                "time_met": ratio <= GOAL_RATIO and cpu_ratio <= GOAL_RATIO,
+                # The issue's "time" is elapsed time, the medians of interleaved runs.
+                # A loaded machine slows the one-process .import more than the
+                # load (which uses both cores): then the result is not trusted.
+                "time_met": ratio <= GOAL_RATIO and not noisy,
+                "machine_quiet": not noisy,
                 "time_met_wall": ratio <= GOAL_RATIO,
                 "time_met_cpu": cpu_ratio <= GOAL_RATIO,
                 "memory_met": first["peak_rss_mib"] < GOAL_RSS_MIB,
