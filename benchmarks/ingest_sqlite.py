@@ -373,7 +373,13 @@ def _time_field(text: str, label: str) -> float:
 
 
 def run_measured(cmd: list[str], log_base: Path) -> dict[str, Any]:
-    """Run ``cmd``: wall seconds, and the child's own peak RSS and CPU times."""
+    """Run ``cmd``: wall seconds, and the child's own peak RSS and CPU times.
+
+    Dirty pages left by the previous run (hundreds of MB of database written)
+    are flushed first (``sync``), so that their write-back is not charged to
+    this run.
+    """
+    os.sync()
     with open(f"{log_base}.out", "wb") as out, open(f"{log_base}.err", "wb") as err:
         began = time.perf_counter()
         returncode = subprocess.run([*_measurer(), *cmd], stdout=out, stderr=err).returncode
@@ -391,6 +397,26 @@ def run_measured(cmd: list[str], log_base: Path) -> dict[str, Any]:
         "stdout": Path(f"{log_base}.out").read_text(errors="replace"),
         "stderr": stderr,
     }
+
+
+def others_cpu_share(seconds: float = 3.0) -> float:
+    """Share of the machine's CPU time spent busy (user, nice, system) over
+    ``seconds`` while this script waits (Linux ``/proc/stat``; 0 elsewhere)."""
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        return 0.0
+
+    def sample() -> tuple[int, int]:
+        fields = [int(v) for v in stat.read_text().splitlines()[0].split()[1:]]
+        busy = (
+            fields[0] + fields[1] + fields[2] + sum(fields[5:8])
+        )  # user nice system irq softirq steal
+        return busy, sum(fields[:8])
+
+    busy0, total0 = sample()
+    time.sleep(seconds)
+    busy1, total1 = sample()
+    return (busy1 - busy0) / max(total1 - total0, 1)
 
 
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -773,7 +799,7 @@ def _experiment_run(csv_path: Path, work: Path, out_json: Path) -> None:
             )
         ),
     )
-    ready = _timed(out, "  _sql_ready (text dates, 0/1 booleans)", lambda: bulk._sql_ready(clean))
+    ready = _timed(out, "  _sql_ready (text dates, 0/1 booleans)", lambda: bulk.sql_ready(clean))
 
     def md5_of_ready_text() -> Any:
         import duckdb
@@ -797,7 +823,7 @@ def _experiment_run(csv_path: Path, work: Path, out_json: Path) -> None:
     for path in work.glob("template.db*"):
         path.unlink()
     open_store(f"sqlite:///{template}").dispose()
-    frame = bulk._sql_ready(
+    frame = bulk.sql_ready(
         clean.drop("__row").with_columns(
             pl.lit("police").alias("source"), pl.lit(1).alias("extract_id")
         )
@@ -1079,11 +1105,13 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         load_at_start = os.getloadavg()[0]
-        noisy = load_at_start > 0.5 * (os.cpu_count() or 1)
+        # The load average counts processes waiting on the disk too (write-back of
+        # the previous run's database): the CPU time others use is what matters.
+        busy = others_cpu_share()
+        noisy = busy > 0.25
         if noisy:
             print(
-                f"warning: load average {load_at_start:.1f} on {os.cpu_count()} CPUs: "
-                "other work is running, timings will be noisy",
+                f"warning: other processes use {busy:.0%} of the CPUs: timings will be noisy",
                 file=sys.stderr,
             )
         # .import and the first load alternate, so that a change in the machine's
@@ -1131,6 +1159,7 @@ def main(argv: list[str] | None = None) -> int:
             # load on a shared machine, but harmwatch uses every core, sqlite3 one.
             "cpu_ratio": round(cpu_ratio, 2),
             "loadavg_1min_at_start": load_at_start,
+            "others_cpu_share_at_start": round(busy, 3),
             "goal": {
                 "ratio_max": GOAL_RATIO,
                 "rss_max_mib": GOAL_RSS_MIB,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
-from harmwatch.ingest import bulk
+from harmwatch.ingest import bulk, extract
 from harmwatch.store.database import open_store
 from harmwatch.store.schema import extracts
 from ingest._ingest_support import dump, ingest, occ_csv, occ_line, write
@@ -140,26 +139,22 @@ def test_the_store_can_be_opened_and_read_during_a_big_load(
     engine = open_store(url)
     ingest(engine, write(tmp_path, occ_csv(occ_line("A1")), "first.csv"))
     monkeypatch.setattr(bulk, "_REBUILD_INDEXES_ABOVE", 10)
-    real = bulk._batches
+    real = extract.copy_group  # a big load copies its staged records in (ingest.staging)
     seen: list[object] = []
 
-    def batches(frame: pl.DataFrame, **options: object) -> Iterator[Any]:
-        for batch in real(frame, **options):
-            yield batch
-            if frame.height > 10:  # the records, written but not committed
-                seen.append(Path(f"{tmp_path / 'harmwatch.db'}-journal").exists())
-                other = open_store(url)
-                try:
-                    with other.connect() as connection:
-                        seen.append(
-                            connection.execute(
-                                text("SELECT count(*) FROM police_occurrences")
-                            ).scalar()
-                        )
-                finally:
-                    other.dispose()
+    def copy_group(*args: Any, **options: Any) -> None:
+        real(*args, **options)  # the records, written but not committed
+        seen.append(Path(f"{tmp_path / 'harmwatch.db'}-journal").exists())
+        other = open_store(url)
+        try:
+            with other.connect() as connection:
+                seen.append(
+                    connection.execute(text("SELECT count(*) FROM police_occurrences")).scalar()
+                )
+        finally:
+            other.dispose()
 
-    monkeypatch.setattr(bulk, "_batches", batches)
+    monkeypatch.setattr(extract, "copy_group", copy_group)
     try:
         result = ingest(engine, write(tmp_path, occ_csv(*_rows(50)), "big.csv"))
         assert (result.rows_loaded, seen) == (50, [True, 1])

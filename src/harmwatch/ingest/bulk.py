@@ -18,13 +18,23 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, insert
 
-__all__ = ["BATCH", "bulk_insert", "bulk_mode", "load_transaction"]
+__all__ = [
+    "BATCH",
+    "STAGE_SCHEMA_PREFIX",
+    "bulk_insert",
+    "bulk_mode",
+    "is_big_sqlite_load",
+    "load_transaction",
+    "sql_ready",
+]
 
 #: Rows handed to the driver at a time.
 BATCH = 50_000
 #: Above this many new rows, SQLite's secondary indexes are dropped and
 #: rebuilt after the insert (faster than updating them row by row).
 _REBUILD_INDEXES_ABOVE = 100_000
+#: Schema names staged files are attached under (:mod:`harmwatch.ingest.staging`).
+STAGE_SCHEMA_PREFIX = "hw_stage_"
 #: SQLite page cache during a bulk insert (KiB; the default is 2 MiB). With the
 #: secondary indexes rebuilt afterwards, 64 MiB does as well as 256 MiB for
 #: 1M rows and keeps the rebuild's sorter (bounded by it) 200 MB smaller.
@@ -32,7 +42,7 @@ _BULK_CACHE_KIB = 65_536
 _DATETIME_TEXT = "%Y-%m-%d %H:%M:%S.%6f"
 
 
-def _sql_ready(frame: pl.DataFrame) -> pl.DataFrame:
+def sql_ready(frame: pl.DataFrame) -> pl.DataFrame:
     """Values the drivers take as they are: dates as ISO text, booleans as 0/1."""
     exprs = []
     for name, dtype in frame.schema.items():
@@ -60,7 +70,7 @@ def _batches(
             for c in part.columns
             if not skip_empty or part.get_column(c).null_count() < part.height
         ]
-        ready = _sql_ready(part.select(columns))
+        ready = sql_ready(part.select(columns))
         # Column lists zipped into rows, lazily: faster than DataFrame.rows(),
         # and the driver takes each row as it comes.
         yield columns, zip(*(ready.get_column(c).to_list() for c in columns), strict=True)
@@ -100,8 +110,29 @@ def load_transaction(engine: Engine, rows: int) -> Iterator[Connection]:
             with connection.begin():
                 yield connection
         finally:
+            if connection.dialect.name == "sqlite":
+                _detach_staged(connection)
             if journal:
                 _sqlite_journal(connection, "wal")
+
+
+def is_big_sqlite_load(engine: Engine, rows: int) -> bool:
+    """Whether a load of about ``rows`` rows takes SQLite's big-load path
+    (rollback journal, indexes rebuilt, new records staged from Arrow)."""
+    return engine.dialect.name == "sqlite" and rows > _REBUILD_INDEXES_ABOVE
+
+
+def _detach_staged(connection: Connection) -> None:
+    """Detach the staged files a load attached (after its commit or rollback)."""
+    raw = connection.connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        names = [row[1] for row in cursor.execute("PRAGMA database_list").fetchall()]
+        for name in names:
+            if str(name).startswith(STAGE_SCHEMA_PREFIX):
+                cursor.execute(f"DETACH DATABASE {name}")
+    finally:
+        cursor.close()
 
 
 def _sqlite_journal(connection: Connection, mode: str) -> bool:

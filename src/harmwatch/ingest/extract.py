@@ -27,6 +27,7 @@ from harmwatch.ingest.prefetch import prefetched
 from harmwatch.ingest.quarantine_rows import hide_personal_values, quarantine_entries
 from harmwatch.ingest.reader import ROW, RawTable, rows_numbered
 from harmwatch.ingest.result import IngestResult, error_list
+from harmwatch.ingest.staging import StagedGroup, Staging, copy_group
 from harmwatch.ingest.validate import ERROR_SCHEMA, Prepared, validate_parts
 from harmwatch.store.schema import kind_tables
 
@@ -86,8 +87,13 @@ def load_extract(
     raw: RawTable,
     prepared: Prepared,
     options: ExtractOptions,
+    staging: Staging | None = None,
 ) -> IngestResult:
-    """Write a prepared file into the store (see the module docstring)."""
+    """Write a prepared file into the store (see the module docstring).
+
+    With ``staging`` (big SQLite loads), new records go into the store
+    through staged files (:mod:`harmwatch.ingest.staging`).
+    """
     extract_id = load.create_extract(
         connection,
         {
@@ -111,12 +117,17 @@ def load_extract(
     areas = _area_index(connection) if spec.located and spec.name != "areas" else None
     tally = _Tally(errors=[prepared.duplicates])
     parts = _planned_parts(spec, prepared, options, old, areas)
+    if staging is not None:  # new records staged in a thread of their own
+        parts = staging.stage_parts(prefetched(parts))
+    constants = {"source": source, "extract_id": extract_id}
     with bulk_mode(connection, table, rows=prepared.frame.height):
         for part in prefetched(parts):
+            if part.staged is not None:
+                copy_group(connection, table.name, part.staged, constants)
             loaded, updated, unchanged = load.write_records(
                 connection, spec, source, extract_id, part.plan
             )
-            tally.loaded += loaded
+            tally.loaded += loaded + part.staged_rows
             tally.updated += updated
             tally.unchanged += unchanged
             tally.ids.append(part.ids)
@@ -183,6 +194,10 @@ class _Part:
     ids: pl.Series
     errors: pl.DataFrame
     dates: pl.DataFrame
+    #: New records of this part written to a staged file (then not in ``plan.new``).
+    staged_rows: int = 0
+    #: Set on the last part of a staged file: the file, ready to copy in.
+    staged: StagedGroup | None = None
 
 
 def _planned_parts(

@@ -6,6 +6,7 @@ This is the one entry point for loading data (:func:`ingest_file`); the CLI's
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -18,13 +19,14 @@ from sqlalchemy.exc import DBAPIError
 from harmwatch.contract import KINDS, KindSpec
 from harmwatch.errors import HarmWatchError, InputFileError
 from harmwatch.ingest import load
-from harmwatch.ingest.bulk import load_transaction
+from harmwatch.ingest.bulk import is_big_sqlite_load, load_transaction
 from harmwatch.ingest.extract import ExtractOptions, load_extract
 from harmwatch.ingest.mapping import Mapping
 from harmwatch.ingest.quarantine_rows import personal_file_columns
 from harmwatch.ingest.reader import ROW, RawTable, read_table, scan_file
 from harmwatch.ingest.result import ERRORS_SHOWN, IngestResult
-from harmwatch.ingest.validate import derive_involvement_ids, match_columns, prepare
+from harmwatch.ingest.staging import Staging
+from harmwatch.ingest.validate import derive_involvement_ids, match_columns, part_count, prepare
 
 __all__ = ["DEFAULT_SOURCES", "ERRORS_SHOWN", "IngestResult", "ingest_file"]
 
@@ -147,15 +149,31 @@ def ingest_file(
         mapping=mapping, tokens_only=tokens_only, key=key, hidden=hidden, now=now, notes=notes
     )
     say("validating and loading")
+    rows = prepared.frame.height
+    staging = (
+        Staging(part_count(rows), beside=_sqlite_file(engine))
+        if is_big_sqlite_load(engine, rows)
+        else None
+    )
     try:
-        with load_transaction(engine, rows=prepared.frame.height) as connection:
-            return load_extract(connection, spec, source, raw, prepared, options)
+        # The staged files (if any) outlive the transaction: they are detached
+        # after its commit or rollback, then deleted.
+        with staging or contextlib.nullcontext(), load_transaction(engine, rows) as connection:
+            return load_extract(connection, spec, source, raw, prepared, options, staging)
     except DBAPIError as exc:
         # The database refused (locked, full, connection lost...): the
         # transaction was rolled back, so nothing of this file is stored.
         raise HarmWatchError(
             f"{path}: the store refused the load, nothing was written: {exc.orig}"
         ) from exc
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite store's file (``None`` in memory)."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().resolve()
 
 
 def _table_frame(raw: RawTable, spec: KindSpec) -> pl.DataFrame:

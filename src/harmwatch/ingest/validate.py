@@ -44,6 +44,7 @@ __all__ = [
     "Validated",
     "derive_involvement_ids",
     "match_columns",
+    "part_count",
     "prepare",
     "validate",
     "validate_parts",
@@ -247,6 +248,11 @@ def validate_parts(
 
 #: Rows validated at a time (memory is bounded by the part, not the file).
 PART_ROWS = 100_000
+
+
+def part_count(rows: int) -> int:
+    """How many parts :func:`validate_parts` yields for a file of ``rows`` rows."""
+    return max(1, -(-rows // PART_ROWS))
 
 
 def _validate_part(
