@@ -101,11 +101,7 @@ def load_transaction(engine: Engine, rows: int) -> Iterator[Connection]:
     the WAL is restored afterwards.
     """
     with engine.connect() as connection:
-        journal = (
-            connection.dialect.name == "sqlite"
-            and rows > _REBUILD_INDEXES_ABOVE
-            and _sqlite_journal(connection, "delete")
-        )
+        journal = is_big_sqlite_load(connection, rows) and _sqlite_journal(connection, "delete")
         try:
             with connection.begin():
                 yield connection
@@ -116,10 +112,11 @@ def load_transaction(engine: Engine, rows: int) -> Iterator[Connection]:
                 _sqlite_journal(connection, "wal")
 
 
-def is_big_sqlite_load(engine: Engine, rows: int) -> bool:
+def is_big_sqlite_load(bind: Engine | Connection, rows: int) -> bool:
     """Whether a load of about ``rows`` rows takes SQLite's big-load path
-    (rollback journal, indexes rebuilt, new records staged from Arrow)."""
-    return engine.dialect.name == "sqlite" and rows > _REBUILD_INDEXES_ABOVE
+    (rollback journal, indexes rebuilt, new records staged from Arrow): the
+    one test :func:`load_transaction`, :func:`bulk_mode` and the pipeline share."""
+    return bind.dialect.name == "sqlite" and rows > _REBUILD_INDEXES_ABOVE
 
 
 def _detach_staged(connection: Connection) -> None:
@@ -167,7 +164,8 @@ def bulk_mode(connection: Connection, table: Table, rows: int) -> Iterator[None]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     previous_cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
     cursor.execute(f"PRAGMA cache_size=-{_BULK_CACHE_KIB}")
-    rebuild = [i for i in table.indexes if not i.unique and rows > _REBUILD_INDEXES_ABOVE]
+    big = is_big_sqlite_load(connection, rows)
+    rebuild = [i for i in table.indexes if not i.unique] if big else []
     try:
         for index in rebuild:
             index.drop(connection)
