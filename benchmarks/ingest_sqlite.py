@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from _machine import cpu_model, memory_gib
 
 GOAL_RATIO = 3.0
 GOAL_RSS_MIB = 2048.0
@@ -977,15 +978,6 @@ def machine() -> dict[str, Any]:
     import duckdb
     import pyarrow
 
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     cli = shutil.which("sqlite3")
     cli_version = (
         subprocess.run([cli, "--version"], capture_output=True, text=True).stdout.split()[0]
@@ -994,8 +986,8 @@ def machine() -> dict[str, Any]:
     )
     return {
         "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "memory_gib": round(mem_gib, 1),
+        "cpu": cpu_model(),
+        "memory_gib": memory_gib(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "sqlite_cli": cli_version,

@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from _machine import cpu_model, memory_gib
 
 ROOT = Path(__file__).resolve().parent
 GOAL_SECONDS = 600.0
@@ -360,14 +361,6 @@ def accuracy(db: Path, truth_csv: Path) -> dict[str, Any]:
 
 
 def _machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     import duckdb
     import splink
 
@@ -380,9 +373,9 @@ def _machine() -> dict[str, Any]:
     except ImportError:
         pass
     return {
-        "cpu": cpu,
+        "cpu": cpu_model("unknown"),
         "cores": os.cpu_count(),
-        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "memory_gib": memory_gib(),
         "versions": versions,
         "load_average_at_start": os.getloadavg(),
     }
